@@ -1,0 +1,1 @@
+"""Cameras: discovery, capture threads and synthetic sources."""
