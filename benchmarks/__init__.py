@@ -1,0 +1,1 @@
+"""Benchmarks: the reference scenes, the contenders, the harness behind `layers bench`."""
