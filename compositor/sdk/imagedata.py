@@ -1,0 +1,183 @@
+"""ImageData in every form an app (or a script) hands the SDK, decoded to straight RGBA.
+
+Accepted forms:
+  * `{"width", "height", "data"}`: row-major RGBA8 with straight alpha, as a canvas `getImageData`
+    returns it; `data` is bytes, bytearray, memoryview, a numpy array or a list of ints;
+  * the wire form `{"width", "height", "bitmap": "data:object/Uint8ClampedArray;base64,..."}` that
+    `@zoom/appssdk` sends to the client;
+  * a numpy HxWx4 uint8 array (HxWx3 is taken as opaque);
+  * a PIL image (any mode; converted to RGBA).
+Anything malformed (wrong length, bad base64, zero or absurd sizes) is rejected with the SDK's
+10044 "Failed to decode the virtual image data.", the reason appended so the caller can fix it.
+
+`setVirtualBackground`'s `fileUrl` is fetched here too, the way the SDK does it in JavaScript: the
+image is drawn onto a canvas 1280 px wide, aspect kept, and sent on as ImageData.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import io
+import math
+import os
+import urllib.parse
+import urllib.request
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from compositor.errors import ZoomApiError
+from compositor.sdk.errors import Code, DOCUMENTED_MESSAGES, api_error
+
+WIRE_PREFIX = "data:object/Uint8ClampedArray;base64,"   # what the SDK's JS puts before the base64
+MAX_SIDE = 16384          # larger than any canvas a browser will hand out: "absurd" beyond this
+LIMIT_15MB = 15_000_000   # "limited to 15MB after encoding" (decimal MB: the d.ts numbers agree)
+LIMIT_20MB = 20_000_000   # setVideoFilter: "limited to 15MB 20MB after encoding"
+FILE_URL_WIDTH = 1280     # the SDK's getImageData() draws fileUrl images 1280 px wide
+FILE_URL_MAX_BYTES = 50_000_000
+FILE_URL_TIMEOUT_S = 20.0
+
+
+def decode_image_data(image_data, limit: int | None = None, field: str = "imageData") -> np.ndarray:
+    """Decode any accepted ImageData form to a C-contiguous straight RGBA HxWx4 uint8 array.
+
+    `limit` is the documented cap on the encoded size (`encoded_size`); over it the call fails
+    with a clear IMAGE_TOO_LARGE error instead of 10044, because the data itself is fine.
+    """
+    rgba = _decode(image_data, field)
+    height, width = rgba.shape[:2]
+    if limit is not None and encoded_size(width, height) > limit:
+        raise api_error(Code.IMAGE_TOO_LARGE,
+                        f"{field} of {width}x{height} is {encoded_size(width, height) / 1e6:.1f} MB after "
+                        f"encoding, over the SDK's {limit / 1e6:.0f} MB limit; scale it down")
+    return rgba
+
+
+def encoded_size(width: int, height: int) -> int:
+    """Bytes the SDK sends for a width x height ImageData: the data-URL prefix plus base64 of RGBA."""
+    return len(WIRE_PREFIX) + 4 * math.ceil(width * height * 4 / 3)
+
+
+def encode_wire(rgba: np.ndarray) -> dict:
+    """The wire form of straight RGBA pixels, as `@zoom/appssdk` serialises an ImageData."""
+    rgba = np.ascontiguousarray(rgba, dtype=np.uint8)
+    bitmap = WIRE_PREFIX + base64.b64encode(rgba.tobytes()).decode("ascii")
+    return {"width": int(rgba.shape[1]), "height": int(rgba.shape[0]), "bitmap": bitmap}
+
+
+def _fail(reason: str) -> ZoomApiError:
+    return api_error(Code.DECODE_FAILED, f"{DOCUMENTED_MESSAGES[Code.DECODE_FAILED]} ({reason})")
+
+
+def _decode(image_data, field: str) -> np.ndarray:
+    if isinstance(image_data, Image.Image):
+        return _check_array(np.asarray(image_data.convert("RGBA")), field)
+    if isinstance(image_data, np.ndarray):
+        return _check_array(image_data, field)
+    if not isinstance(image_data, dict):
+        raise _fail(f"{field} must be an ImageData dict, a numpy array or a PIL image, "
+                    f"got {type(image_data).__name__}")
+    width = _side(image_data.get("width"), f"{field}.width")
+    height = _side(image_data.get("height"), f"{field}.height")
+    if "bitmap" in image_data:
+        raw = _bitmap_bytes(image_data["bitmap"], field)
+    elif "data" in image_data:
+        raw = _data_bytes(image_data["data"], field)
+    else:
+        raise _fail(f"{field} has neither 'data' nor 'bitmap'")
+    if len(raw) != width * height * 4:
+        raise _fail(f"{field} holds {len(raw)} bytes, expected {width}*{height}*4 = {width * height * 4}")
+    return np.frombuffer(raw, np.uint8).reshape(height, width, 4).copy()
+
+
+def _side(value, field: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer)) or value != int(value):
+        raise _fail(f"{field} must be a whole number, got {value!r}")
+    if not 0 < value <= MAX_SIDE:
+        raise _fail(f"{field} must be between 1 and {MAX_SIDE}, got {value!r}")
+    return int(value)
+
+
+def _bitmap_bytes(bitmap, field: str) -> bytes:
+    if not isinstance(bitmap, str) or not bitmap.startswith("data:") or ";base64," not in bitmap:
+        raise _fail(f"{field}.bitmap must be a 'data:...;base64,...' string")
+    try:
+        return base64.b64decode(bitmap.split(";base64,", 1)[1], validate=True)
+    except (binascii.Error, ValueError) as error:
+        raise _fail(f"{field}.bitmap is not valid base64: {error}") from None
+
+
+def _data_bytes(data, field: str) -> bytes:
+    if isinstance(data, np.ndarray):
+        if data.dtype != np.uint8:
+            raise _fail(f"{field}.data must hold uint8 values, got dtype {data.dtype}")
+        return np.ascontiguousarray(data).tobytes()
+    if isinstance(data, (bytes, bytearray, memoryview)):
+        return bytes(data)
+    if isinstance(data, (list, tuple)):
+        if not all(isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 255 for v in data):
+            raise _fail(f"{field}.data list must hold integers 0..255")
+        return bytes(data)
+    raise _fail(f"{field}.data must be bytes, bytearray, memoryview, a numpy array or a list, "
+                f"got {type(data).__name__}")
+
+
+def _check_array(array: np.ndarray, field: str) -> np.ndarray:
+    if array.dtype != np.uint8:
+        raise _fail(f"{field} array must be uint8, got dtype {array.dtype}")
+    if array.ndim != 3 or array.shape[2] not in (3, 4):
+        raise _fail(f"{field} array must be HxWx4 (or HxWx3), got shape {array.shape}")
+    height, width = array.shape[:2]
+    if not (0 < width <= MAX_SIDE and 0 < height <= MAX_SIDE):
+        raise _fail(f"{field} size {width}x{height} is outside 1..{MAX_SIDE}")
+    if array.shape[2] == 3:
+        opaque = np.full((height, width, 1), 255, np.uint8)
+        return np.ascontiguousarray(np.concatenate([array, opaque], axis=2))
+    return np.ascontiguousarray(array).copy()
+
+
+def load_file_url(url: str, *, base_dir: str | os.PathLike | None = None,
+                  timeout: float = FILE_URL_TIMEOUT_S, max_bytes: int = FILE_URL_MAX_BYTES) -> np.ndarray:
+    """Fetch `fileUrl` (local path, file:// or http(s)) and decode it as the SDK does: 1280 px wide.
+
+    Reads at most `max_bytes` and gives up after `timeout` seconds; any failure is a clear
+    FILE_URL_FAILED error naming the URL and the reason. Blocking: call it from a worker thread.
+    """
+    if not isinstance(url, str) or not url.strip():
+        raise api_error(Code.INVALID_ARGUMENT, f"fileUrl must be a non-empty string, got {url!r}")
+    try:
+        encoded = _read_url(url, base_dir, timeout, max_bytes)
+        with Image.open(io.BytesIO(encoded)) as image:
+            image = ImageOps.exif_transpose(image).convert("RGBA")   # browsers honour EXIF orientation
+            height = max(1, math.floor(FILE_URL_WIDTH * image.height / image.width))
+            image = image.resize((FILE_URL_WIDTH, height), Image.Resampling.BILINEAR)
+            return np.ascontiguousarray(np.asarray(image))
+    except ZoomApiError:
+        raise
+    except (OSError, ValueError, UnidentifiedImageError, Image.DecompressionBombError) as error:
+        raise api_error(Code.FILE_URL_FAILED, f"fileUrl {url!r} could not be loaded: {error}") from None
+
+
+def _read_url(url: str, base_dir, timeout: float, max_bytes: int) -> bytes:
+    scheme = urllib.parse.urlsplit(url).scheme.lower()
+    if scheme in ("http", "https"):
+        request = urllib.request.Request(url, headers={"User-Agent": "layers-compositor"})
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return _read_capped(response, url, max_bytes)
+    if scheme == "file":
+        path = urllib.request.url2pathname(urllib.parse.urlsplit(url).path)
+    elif scheme == "":
+        path = os.path.join(base_dir, url) if base_dir is not None else url
+    else:
+        raise api_error(Code.FILE_URL_FAILED, f"fileUrl {url!r}: unsupported scheme {scheme!r} "
+                                              "(use http, https, file or a local path)")
+    with open(path, "rb") as handle:
+        return _read_capped(handle, url, max_bytes)
+
+
+def _read_capped(stream, url: str, max_bytes: int) -> bytes:
+    data = stream.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise api_error(Code.FILE_URL_FAILED, f"fileUrl {url!r} is larger than the {max_bytes / 1e6:.0f} MB cap")
+    return data
