@@ -8,8 +8,11 @@ Crash safety (measured: see io-feasibility.md section 4): a plain MP4 killed mid
 nothing decodable, because its index is written at the end. Here MP4/MOV are fragmented, one
 fragment per frame, and every packet is flushed to the OS as it is muxed; Matroska closes a
 cluster every 200 ms; MPEG-TS has no index at all. x264 runs with tune=zerolatency (no
-lookahead, no B-frames) so each frame leaves the encoder as soon as it is submitted. A SIGKILL
-therefore loses at most the frame being written; a reader sees one truncated tail packet.
+lookahead, no B-frames) so each frame leaves the encoder as soon as it is submitted. The MP4
+muxer writes a frame's fragment when the next frame arrives (PyAV cannot ask it to flush
+sooner), Matroska a cluster when it is 200 ms old, MPEG-TS each frame at once: `flushed_frames`
+says how many frames are on disk for sure. A SIGKILL loses only the frames after those; a reader
+sees one truncated tail packet, which it must skip.
 
 Timestamps follow the render schedule (`FrameMeta.due`), so a frame the loop skipped or this
 sink dropped shows the previous one longer instead of speeding the video up.
@@ -17,6 +20,7 @@ sink dropped shows the previous one longer instead of speeding the video up.
 
 from __future__ import annotations
 
+import math
 import os
 from fractions import Fraction
 from typing import BinaryIO
@@ -38,12 +42,13 @@ GOP_SECONDS = 1.0  # a keyframe a second: seeking and cutting stay cheap
 _FLUSH = {"flush_packets": "1"}
 _FRAGMENTED_MP4 = {"movflags": "frag_every_frame+empty_moov+default_base_moof", **_FLUSH}
 _MATROSKA = {"cluster_time_limit": "200", **_FLUSH}
+# extension -> (muxer, its options, seconds of muxed video it may still hold in memory)
 CONTAINERS = {
-    ".mp4": ("mp4", _FRAGMENTED_MP4),
-    ".mov": ("mov", _FRAGMENTED_MP4),
-    ".mkv": ("matroska", _MATROSKA),
-    ".webm": ("webm", _MATROSKA),
-    ".ts": ("mpegts", _FLUSH),
+    ".mp4": ("mp4", _FRAGMENTED_MP4, "frame"),
+    ".mov": ("mov", _FRAGMENTED_MP4, "frame"),
+    ".mkv": ("matroska", _MATROSKA, 0.2),
+    ".webm": ("webm", _MATROSKA, 0.2),
+    ".ts": ("mpegts", _FLUSH, 0.0),
 }
 
 
@@ -80,7 +85,7 @@ class FileSink(Sink):
         if extension not in CONTAINERS:
             raise LayersValueError(f"unsupported video file {self.path!r}: use one of "
                                    f"{', '.join(CONTAINERS)}")
-        self._format, self._container_options = CONTAINERS[extension]
+        self._format, self._container_options, self._held_back = CONTAINERS[extension]
         self._crf, self._preset = crf, preset
         self._file: BinaryIO | None = None
         self._container = self._stream = None
@@ -90,6 +95,15 @@ class FileSink(Sink):
         self._last_pts = -1
         self._failed = False
         self.frames = 0
+
+    @property
+    def flushed_frames(self) -> int:
+        """Frames certainly written to the OS, which a crash right now would not lose."""
+        if self._held_back == "frame":
+            held = 1
+        else:
+            held = math.ceil(self._held_back * self.fps) if self.fps else 0
+        return max(0, self.frames - held)
 
     def format(self) -> str:
         if self.size is None:
@@ -103,7 +117,7 @@ class FileSink(Sink):
             raise LayersValueError(f"{self.path}: yuv420p video needs an even frame size, got {width}x{height}")
         try:
             codec = av.codec.Codec(self.codec, "w")
-        except av.error.FFmpegError as error:  # UnknownCodecError
+        except (av.codec.codec.UnknownCodecError, av.error.FFmpegError) as error:
             raise LayersValueError(f"unknown video encoder {self.codec!r} ({error})") from error
         options = codec_options(self.codec, self._crf, self._preset, max(1, round(fps * GOP_SECONDS)))
         formats = [f.name for f in codec.video_formats or ()]
@@ -140,7 +154,7 @@ class FileSink(Sink):
             self._failed = True
             reason = error.strerror if isinstance(error, OSError) and error.strerror else error
             raise SinkError(f"writing {self.path} failed: {reason} "
-                            f"({self.frames} frames written before it stay playable)") from error
+                            f"(the {self.flushed_frames} frames written before it stay playable)") from error
         self.frames += 1
 
     def _pts(self, due: float) -> int:
