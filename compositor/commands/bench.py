@@ -1,0 +1,77 @@
+"""`layers bench`: compose the reference scenes with every contender and print the comparison.
+
+    layers bench                                  # both scenes, all contenders, 200 frames
+    layers bench --scene camera-720p --frames 300 --contenders kernel,pillow,ffmpeg --json out.json
+
+Prints per scene median and p99 per frame, the speed-up over Pillow, the distance to the
+memory-bandwidth floor and the one-off (first call) cost, then issue 2's targets as PASS/FAIL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+from compositor.errors import LayersValueError
+
+# The benchmarks live next to the packages in the source tree, not in the installed wheel: make
+# them importable when `layers` runs from a console script outside the checkout.
+_CHECKOUT = Path(__file__).resolve().parents[2]
+if (_CHECKOUT / "benchmarks" / "harness.py").exists() and str(_CHECKOUT) not in sys.path:
+    sys.path.append(str(_CHECKOUT))
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser("bench", help="race the compositor against Pillow, OpenCV, numpy, FFmpeg, GStreamer",
+                                   description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scene", help="camera-720p or immersive-1080p (default: both)")
+    parser.add_argument("--frames", type=int, default=200, help="timed frames per row (default 200)")
+    parser.add_argument("--warmup", type=int, default=10, help="untimed frames before timing (default 10)")
+    parser.add_argument("--contenders", help="comma-separated module names, e.g. kernel,pillow (default: all)")
+    parser.add_argument("--scale", type=float, default=1.0,
+                        help="shrink the scenes for a quick smoke run; targets only mean something at 1")
+    parser.add_argument("--json", type=Path, metavar="FILE", help="also write the measurements as JSON")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from benchmarks import harness, report
+    from benchmarks.scenes import SCENES
+
+    scenes = _scenes(args.scene, SCENES)
+    contenders = _contenders(args.contenders, harness.contender_keys())
+    if args.frames < 1:
+        raise LayersValueError(f"--frames must be at least 1, got {args.frames}")
+    if args.warmup < 1:
+        raise LayersValueError(f"--warmup must be at least 1 (the first call is timed apart), got {args.warmup}")
+    if not 0 < args.scale <= 1:
+        raise LayersValueError(f"--scale must be in (0, 1], got {args.scale}")
+    results = harness.run(scenes, contenders, args.frames, args.warmup, args.scale,
+                          progress=lambda line: print(f"  measuring {line}", file=sys.stderr, flush=True))
+    report.print_report(results)
+    if args.json:
+        payload = [{**asdict(result), "floor_ms": result.floor.ms} for result in results]
+        args.json.write_text(json.dumps({"scale": args.scale, "scenes": payload,
+                                         "targets": report.check_targets(results)}, indent=2))
+    return 0
+
+
+def _scenes(name: str | None, known) -> list[str]:
+    if name is None:
+        return list(known)
+    if name not in known:
+        raise LayersValueError(f"unknown scene {name!r}: choose from {', '.join(known)}")
+    return [name]
+
+
+def _contenders(spec: str | None, known: list[str]) -> list[str] | None:
+    if spec is None:
+        return None
+    names = [name.strip() for name in spec.split(",") if name.strip()]
+    unknown = [name for name in names if name not in known]
+    if unknown or not names:
+        raise LayersValueError(f"unknown contender(s) {', '.join(unknown) or repr(spec)}: choose from {', '.join(known)}")
+    return names
