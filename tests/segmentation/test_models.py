@@ -35,7 +35,7 @@ def test_unknown_model_names_the_choices():
         model_spec("portrait")
 
 
-def test_missing_model_file_is_unavailable_with_its_path(tmp_path):
+def test_missing_model_file_is_unavailable_with_its_path():
     spec = dataclasses.replace(MODELS["landscape"], filename="../nowhere/missing.tflite")
     with pytest.raises(SegmenterUnavailable, match="missing.tflite.*cannot be read"):
         load_model_bytes(spec)
