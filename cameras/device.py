@@ -10,6 +10,7 @@ fail, raises one error listing each backend's reason (as pyvirtualcam does).
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from typing import Protocol
 
 import av
@@ -38,6 +39,16 @@ def fourcc_text(code: float) -> str:
     return "".join(chr((code >> (8 * i)) & 0xFF) for i in range(4)).strip("\0")
 
 
+@contextmanager
+def _quiet_opencv():
+    previous = cv2.utils.logging.getLogLevel()
+    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
+    try:
+        yield
+    finally:
+        cv2.utils.logging.setLogLevel(previous)
+
+
 class Capture(Protocol):
     """An open device: read() blocks for the next frame and returns RGB; `details` is what was negotiated."""
 
@@ -54,7 +65,8 @@ class OpenCVCapture:
     name = "opencv"
 
     def __init__(self, path: str, width: int, height: int, fps: float, pixel_format: str):
-        cap = cv2.VideoCapture(path, cv2.CAP_V4L2)
+        with _quiet_opencv():  # its WARN lines would repeat what our aggregated error says
+            cap = cv2.VideoCapture(path, cv2.CAP_V4L2)
         if not cap.isOpened():
             cap.release()
             raise CameraError("cv2.VideoCapture could not open the device")
