@@ -114,6 +114,7 @@ class _Client:
         self.foreground_persistence: str | None = None
         self.video_filter_all_meetings = False
         self.compositor = None
+        self.last_capture_time: float | None = None     # capture time of the last frame composed
         self.mask_cache: dict[str, tuple[int, np.ndarray]] = {}
         self.lock = threading.Lock()
         self.closed = False
@@ -208,6 +209,11 @@ class ZoomSdk:
     @property
     def role(self) -> str:
         return self.meeting.local.role
+
+    @property
+    def last_capture_time(self) -> float | None:
+        """Capture timestamp (time.monotonic) of the local camera frame the last render() used."""
+        return self._client.last_capture_time
 
     @property
     def canvas_size(self) -> tuple[int, int]:
@@ -323,7 +329,7 @@ class ZoomSdk:
             if self.meeting.immersive_holder not in (None, client):
                 raise api_error(Code.IMMERSIVE_IN_USE, "another app instance already holds this meeting's "
                                                        "immersive rendering context")
-        width, height, dpr = self._canvas_for(view, resolution)
+        width, height, dpr = self._canvas(view, resolution)
         context = RenderingContext(view, width, height, default_cutout, float(frame_rate), dpr)
         client.store.update(lambda scene: scene.with_context(context))
         if view is View.IMMERSIVE:
@@ -335,7 +341,14 @@ class ZoomSdk:
         main._emit("onRunningContextChange", {"runningContext": RENDERED_CONTEXTS[view], "timestamp": _now()})
         return _success()
 
-    def _canvas_for(self, view: View, resolution: str | None) -> tuple[int, int, float]:
+    def canvas_for(self, view: str, resolution: str | None = None) -> tuple[int, int]:
+        """The canvas (device px) runRenderingContext({view, resolutionMode}) would open."""
+        if resolution is not None and resolution not in RESOLUTIONS:
+            raise api_error(Code.INVALID_ARGUMENT, f"resolutionMode must be one of {', '.join(RESOLUTIONS)}, "
+                                                   f"got {resolution!r}")
+        return self._canvas(_choice(view, View, "view"), resolution)[:2]
+
+    def _canvas(self, view: View, resolution: str | None) -> tuple[int, int, float]:
         """Canvas in device px and the drawing page's dpr (camera mode: renderTarget pixels, dpr 1)."""
         client = self._client
         if view is View.CAMERA:
@@ -746,6 +759,8 @@ class ZoomSdk:
             frame = participant.latest_frame() if participant is not None else None
             if frame is not None:
                 frames[uuid], seqs[uuid] = frame.rgb, getattr(frame, "seq", None)
+                if uuid == local:
+                    client.last_capture_time = getattr(frame, "timestamp", None)
         masks = {uuid: self._mask(uuid, frames[uuid], seqs[uuid])
                  for uuid in self._needs_mask(scene) if uuid in frames}
         webview = None

@@ -1,0 +1,124 @@
+"""`layers run`: replay a JSON script of zoomSdk calls and record what it composes.
+
+    layers run examples/camera-mode.json --out last.png
+    layers run examples/immersive.json --camera test:1280x720@30 --out immersive.mp4 --frames 150
+    layers run my-script.json --camera /dev/video0 --virtual-camera
+
+The script format is described in `compositor/sdk/script.py` (a list of {"method", "params"}
+steps, optional "at" seconds). Steps run in order while the render loop records the outputs; a
+step that fails stops the run and reports its index, method and ZoomApiError code. With no
+output option the steps run and their results are printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from compositor.errors import LayersError, LayersValueError
+
+log = logging.getLogger(__name__)
+
+DEFAULT_FPS = 30.0
+
+
+def register(subparsers) -> None:
+    from compositor.outputs import add_output_arguments
+
+    parser = subparsers.add_parser("run", help="replay a JSON script of zoomSdk calls", description=__doc__,
+                                   formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("script", type=Path, help="the JSON script (see examples/)")
+    parser.add_argument("--camera", metavar="ID|PATH",
+                        help="the local camera: an id from `layers cameras`, an image or video path, "
+                             "or a spec such as test:1280x720@30 (default: the script's, else 'test')")
+    parser.add_argument("--frames", type=int, metavar="N",
+                        help="render N frames (default: until the last step has run)")
+    parser.add_argument("--fps", type=float, default=DEFAULT_FPS, help=f"output frame rate (default {DEFAULT_FPS:g})")
+    add_output_arguments(parser)
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from compositor.outputs import open_outputs, uses_stdout
+    from compositor.sdk.script import build_sdk, first_canvas, load_script, needs_segmenter
+
+    if args.frames is not None and args.frames < 1:
+        raise LayersValueError(f"--frames must be at least 1, got {args.frames}")
+    script = load_script(args.script)
+    report = sys.stderr if uses_stdout(args) else sys.stdout
+    sdk = build_sdk(script, camera=args.camera, segmenter=_segmenter() if needs_segmenter(script) else None)
+    try:
+        size = first_canvas(sdk, script)
+        sinks = open_outputs(args, size, args.fps)
+        if not sinks:
+            asyncio.run(_steps(sdk, script, report))
+            return 0
+        return _record(sdk, script, sinks, size, args, report)
+    finally:
+        sdk.close()
+
+
+def _record(sdk, script, sinks, size, args, report) -> int:
+    """Run the steps while the render loop composes into the outputs."""
+    from compositor.outputs import save_stats
+    from compositor.renderer import RenderLoop
+
+    with RenderLoop(make_compose(sdk), size, args.fps, sinks) as loop:
+        loop.start(frames=args.frames)
+        try:
+            asyncio.run(_steps(sdk, script, report))
+            if args.frames is None:
+                time.sleep(2.0 / args.fps)            # let the last step reach at least one frame
+            else:
+                while loop.running:
+                    time.sleep(0.05)
+        finally:
+            loop.stop()
+        stats = loop.stats
+    save_stats(args, stats)
+    print(stats.format_table(), file=report)
+    return 0
+
+
+def make_compose(sdk):
+    """The render loop's compose(out, view): the SDK's frame, scaled if the canvas changed size."""
+    def compose(out: np.ndarray, view: str) -> float | None:
+        width, height = sdk.canvas_size
+        if (height, width) == out.shape[:2]:
+            sdk.render(view, out=out)
+        else:                                          # e.g. the context closed: show the plain video
+            cv2.resize(sdk.render(view), (out.shape[1], out.shape[0]), dst=out, interpolation=cv2.INTER_AREA)
+        return sdk.last_capture_time
+    return compose
+
+
+async def _steps(sdk, script, report) -> None:
+    from compositor.sdk.script import run_script
+
+    def show(step, result) -> None:
+        print(f"step {step.index} {step.method}: {_short(result)}", file=report, flush=True)
+
+    await run_script(sdk, script, on_step=show)
+
+
+def _short(result) -> str:
+    text = json.dumps(result, default=lambda value: f"<{type(value).__name__}>")
+    return text if len(text) <= 200 else text[:197] + "..."
+
+
+def _segmenter():
+    """The person segmenter, or None (the SDK then answers 10045, as Zoom does without the package)."""
+    try:
+        from compositor.segmentation import Segmenter
+        return Segmenter()
+    except (ImportError, LayersError) as error:
+        log.warning("no person segmentation available: %s", error)
+        return None
