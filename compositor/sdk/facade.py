@@ -152,10 +152,10 @@ class ZoomSdk:
             raise LayersValueError(f"dpr must be a positive number, got {dpr!r}")
         manager = cameras if hasattr(cameras, "list_cameras") else _camera_manager(cameras, discover_devices)
         meeting = meeting or Meeting()
-        meeting.add_local(screen_name, role, participant_uuid, camera=manager)
+        local = meeting.add_local(screen_name, role, participant_uuid, camera=manager)
         self._client = _Client(cameras=manager, meeting=meeting, webview=webview, segmenter=segmenter,
                                render_target=tuple(render_target), window=tuple(window), dpr=float(dpr),
-                               local_uuid=meeting.local_uuid, require_capabilities=require_capabilities,
+                               local_uuid=local.participant_uuid, require_capabilities=require_capabilities,
                                enforce_roles=enforce_roles, reuse_image_ids=reuse_image_ids,
                                file_url_timeout=file_url_timeout, base_dir=base_dir)
         self._instance = _Instance(running_context)
@@ -208,7 +208,10 @@ class ZoomSdk:
 
     @property
     def role(self) -> str:
-        return self.meeting.local.role
+        return self._local().role
+
+    def _local(self):
+        return self.meeting.get(self._client.local_uuid)
 
     @property
     def last_capture_time(self) -> float | None:
@@ -286,7 +289,7 @@ class ZoomSdk:
 
     @api()
     async def getUserContext(self, options: dict) -> dict:
-        local = self.meeting.local
+        local = self._local()
         return {"status": "authorized", "screenName": local.screen_name, "participantId": str(local.participant_id),
                 "participantUUID": local.participant_uuid, "role": local.role}
 
@@ -702,7 +705,9 @@ class ZoomSdk:
         for sdk in self._client.instances():
             sdk._emit(name, payload)
 
-    def _on_meeting_event(self, name: str, payload: dict) -> None:
+    def _on_meeting_event(self, name: str, payload: dict, subject: str | None = None) -> None:
+        if subject is not None and subject != self._client.local_uuid:
+            return                                    # another app user's personal event
         if name == "onParticipantChange":
             for entry in payload["participants"]:
                 if entry["status"] == "leave":        # a participant who leaves disappears from the canvas

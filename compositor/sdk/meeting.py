@@ -25,7 +25,7 @@ _ROLE_ALIASES = {"host": "host", "cohost": "coHost", "co-host": "coHost", "atten
 HOST_ROLES = frozenset({"host", "coHost"})
 FIRST_PARTICIPANT_ID = 16778240      # the shape of the numeric ids Zoom hands out (JW trace)
 
-Listener = Callable[[str, dict], None]
+Listener = Callable[[str, dict, "str | None"], None]   # (event name, payload, subject participantUUID)
 
 
 def normalize_role(role: str) -> str:
@@ -70,7 +70,7 @@ class Meeting:
         self._ids = itertools.count(FIRST_PARTICIPANT_ID)
         self._listeners: list[Listener] = []
         self._lock = threading.Lock()
-        self.local_uuid: str | None = None
+        self._local_uuids: list[str] = []       # users running an app on this meeting (one per ZoomSdk)
         self.active_speakers: tuple[str, ...] = ()
 
     # -- membership -------------------------------------------------------------------------
@@ -78,7 +78,7 @@ class Meeting:
                   camera: Any = None) -> Participant:
         """Register the app's own user (no event: the user is there before the app starts)."""
         participant = self._make(screen_name, role, participant_uuid, camera)
-        self.local_uuid = participant.participant_uuid
+        self._local_uuids.append(participant.participant_uuid)
         return participant
 
     def join(self, screen_name: str, camera: Any = None, role: str = "attendee",
@@ -102,7 +102,7 @@ class Meeting:
             participant = self._participants.get(participant_uuid)
             if participant is None:
                 raise LayersValueError(f"no participant {participant_uuid!r} in the meeting")
-            if participant_uuid == self.local_uuid:
+            if participant_uuid in self._local_uuids:
                 raise LayersValueError("the local user cannot leave: close the SDK instead")
             del self._participants[participant_uuid]
             self.active_speakers = tuple(u for u in self.active_speakers if u != participant_uuid)
@@ -128,8 +128,12 @@ class Meeting:
             return list(self._participants.values())
 
     @property
-    def local(self) -> Participant:
-        return self._participants[self.local_uuid]
+    def local_uuid(self) -> str | None:
+        """The first app user's participantUUID (the only one unless SDKs share this meeting)."""
+        return self._local_uuids[0] if self._local_uuids else None
+
+    def is_local(self, participant_uuid: str) -> bool:
+        return participant_uuid in self._local_uuids
 
     def get(self, participant_uuid: str) -> Participant | None:
         return self._participants.get(participant_uuid)
@@ -162,13 +166,14 @@ class Meeting:
         if participant is None:
             raise LayersValueError(f"no participant {participant_uuid!r} in the meeting")
         participant.role = normalize_role(role)
-        if participant_uuid == self.local_uuid:
+        if self.is_local(participant_uuid):
             self._emit("onMyUserContextChange", {"timestamp": int(time.time()), "role": participant.role,
-                                                 "screenName": participant.screen_name})
+                                                 "screenName": participant.screen_name}, participant_uuid)
 
     # -- events -----------------------------------------------------------------------------
     def subscribe(self, listener: Listener) -> None:
-        """listener(event_name, payload) for every meeting event (the facade routes them)."""
+        """listener(event_name, payload, subject) for every meeting event (the facade routes them);
+        `subject` is the participant a personal event (onMyUserContextChange) is about."""
         self._listeners.append(listener)
 
     def unsubscribe(self, listener: Listener) -> None:
@@ -182,14 +187,14 @@ class Meeting:
                  "role": change_event_role(participant.role)}
         self._emit("onParticipantChange", {"timestamp": int(time.time()), "participants": [entry]})
 
-    def _emit(self, name: str, payload: dict) -> None:
+    def _emit(self, name: str, payload: dict, subject: str | None = None) -> None:
         for listener in list(self._listeners):
-            listener(name, payload)
+            listener(name, payload, subject)
 
     def close(self) -> None:
         """Close every remote participant's camera (idempotent)."""
         for participant in self.participants:
-            if participant.participant_uuid != self.local_uuid:
+            if not self.is_local(participant.participant_uuid):
                 _close_camera(participant.camera)
                 participant.camera = None
 
