@@ -97,7 +97,8 @@ class _SinkWorker:
     def __init__(self, sink: Sink, key: str, loop: RenderLoop, depth: int):
         self.sink, self.key, self._loop, self._depth = sink, key, loop, depth
         # Unbounded Queue, bounded by `offer`: only the render thread adds frames, so the size
-        # check cannot race, and the stop marker can always be queued without blocking.
+        # check cannot race, and the stop marker can always be queued without blocking. A sink
+        # holds at most `depth` waiting frames plus the one it is writing.
         self._queue: queue.Queue = queue.Queue()
         self.failed = False
         self.thread = threading.Thread(target=self._run, name=f"sink {key}", daemon=True)
@@ -287,8 +288,9 @@ class RenderLoop:
         previous = self._install_signal_handlers() if handle_signals else {}
         try:
             self.start(frames, seconds)
-            while self.running:
-                self._thread.join(0.1)  # short waits keep signal handlers responsive
+            thread = self._thread  # stop() from another thread may clear the attribute
+            while thread is not None and thread.is_alive():
+                thread.join(0.1)  # short waits keep signal handlers responsive
         finally:
             for signum, handler in previous.items():
                 signal.signal(signum, handler)

@@ -63,7 +63,7 @@ def test_closed_pipe_is_a_clear_error():
 def test_closed_pipe_removes_only_that_output_from_the_loop():
     read_fd, write_fd = os.pipe()
     pipe, null = PipeSink("raw", fd=write_fd), NullSink()
-    with RenderLoop(lambda out, view: None, (W, H), fps=200, sinks=[pipe, null]) as loop:
+    with RenderLoop(lambda out, view: None, (W, H), fps=200, sinks=[pipe, null], queue_depth=32) as loop:
         os.close(read_fd)  # the reader goes away mid-run
         stats = loop.run(frames=10)
     os.close(write_fd)

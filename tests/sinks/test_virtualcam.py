@@ -56,7 +56,7 @@ def compose(out, view):
 
 def test_frames_reach_the_camera_paced_with_shape_and_format(backend):
     sink = VirtualCameraSink(backend=backend)
-    with RenderLoop(compose, (W, H), fps=30, sinks=[sink]) as loop:
+    with RenderLoop(compose, (W, H), fps=30, sinks=[sink], queue_depth=32) as loop:
         description = sink.describe()
         stats = loop.run(frames=20)
     recorded = RecordingBackend.instances[0]
