@@ -57,6 +57,21 @@ def save_default_camera(camera_id: str, path: str | os.PathLike | None = None) -
     except (OSError, ValueError):
         data = {}
     data["default_camera"] = camera_id
+    return _write(path, data)
+
+
+def add_configured_camera(spec: str, path: str | os.PathLike | None = None) -> Path:
+    """Append camera `spec` to the configured cameras (once); keeps the rest of the file."""
+    path = Path(path) if path is not None else default_config_path()
+    config = load_config(path)
+    data = json.loads(path.read_text()) if path.exists() else {}
+    if spec not in config.cameras:
+        data["cameras"] = config.cameras + [spec]
+    return _write(path, data)
+
+
+def _write(path: Path, data: dict) -> Path:
+    """Write, then rename: a crash never leaves a half-written config."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_suffix(".json.tmp")
     temporary.write_text(json.dumps(data, indent=2) + "\n")

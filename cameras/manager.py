@@ -161,6 +161,11 @@ class CameraManager:
 
     def _start_default(self, saved: str | None, passed: list[str]) -> None:
         """Open the saved default camera, else the first passed, device or configured one that opens."""
+        if saved and saved not in self._configured and not saved.startswith("/dev/"):
+            try:  # ids of synthetic and file cameras are specs: a default saved from the CLI recreates itself
+                self._configured[saved] = camera_from_spec(saved)
+            except LayersError as error:
+                log.info("saved default camera %r ignored: %s", saved, error)
         candidates = ([saved] if saved else []) + passed + [d.id for d in self._discover()] + list(self._configured)
         for key in dict.fromkeys(candidates):
             try:
