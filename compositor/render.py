@@ -1,0 +1,224 @@
+"""From a scene snapshot and the latest frames to one composed canvas.
+
+`Compositor.render` flattens the scene into a draw list (one params row per drawn source,
+bottom to top) and hands it to the single native entry point. Everything per frame here is a
+handful of small Python objects per layer; pixels are only touched by the kernel.
+
+The planner applies GStreamer's cheap wins (STYLE item 4): layers entirely under an opaque
+layer are dropped, and the background clear is skipped when an opaque layer covers the canvas.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+
+from compositor.layout import (DEFAULT_CAMERA_CANVAS, Rect, SourceWindow, corner_radius,
+                               cutout_rect, fit_contain, source_window)
+from compositor.scene import Cutout, ImageLayer, ParticipantLayer, Scene, View, WebViewLayer
+from native import compose as kernel
+from native.mask import circle_mask, rounded_rect_mask
+
+BACKGROUND = (0, 0, 0)
+VIEWS = ("stream", "self")
+
+
+@dataclass
+class Sources:
+    """What one frame draws from, gathered by the caller just before rendering."""
+    local_uuid: str
+    frames: dict[str, np.ndarray]                 # participantUUID -> HxWx3 RGB camera frame
+    masks: dict[str, np.ndarray] = field(default_factory=dict)   # -> HxW uint8 person mask
+    webview: np.ndarray | None = None             # HxWx4 premultiplied RGBA
+    blurred_background: np.ndarray | None = None  # the local frame, blurred (virtual background blur)
+
+
+@dataclass(frozen=True)
+class DrawEntry:
+    """One source drawn onto the canvas: the kernel's params row, before flattening."""
+    source: np.ndarray
+    dest: Rect
+    window: SourceWindow
+    mirror: bool = False
+    source_mask: np.ndarray | None = None
+    dest_mask: np.ndarray | None = None
+    dest_mask_mirror: bool = False
+
+    @property
+    def opaque(self) -> bool:
+        return self.source.shape[2] == 3 and self.source_mask is None and self.dest_mask is None
+
+    def mirrored_on(self, canvas_width: int) -> "DrawEntry":
+        """The same draw reflected about the canvas' vertical axis (self-view mirroring)."""
+        dest = Rect(canvas_width - self.dest.right, self.dest.y, self.dest.width, self.dest.height)
+        return DrawEntry(self.source, dest, self.window, not self.mirror, self.source_mask,
+                         self.dest_mask, not self.dest_mask_mirror)
+
+
+def full_window(array: np.ndarray) -> SourceWindow:
+    return SourceWindow(0, 0, array.shape[1], array.shape[0])
+
+
+def cover_window(width: int, height: int, aspect: float) -> SourceWindow:
+    """The centred crop of a width x height image with the given aspect (cover + centre-crop)."""
+    if width / height > aspect:
+        crop = height * aspect
+        return SourceWindow((width - crop) / 2, 0, crop, height)
+    crop = width / aspect
+    return SourceWindow(0, (height - crop) / 2, width, crop)
+
+
+def sub_window(outer: SourceWindow, frame_size: tuple[int, int], window: SourceWindow) -> SourceWindow:
+    """Map `window` (in frame pixels) into an image whose `outer` region stands for the frame."""
+    sx, sy = outer.width / frame_size[0], outer.height / frame_size[1]
+    return SourceWindow(outer.x + window.x * sx, outer.y + window.y * sy, window.width * sx,
+                        window.height * sy)
+
+
+@lru_cache(maxsize=64)
+def cutout_mask(cutout: str, width: int, height: int, radius: float) -> np.ndarray | None:
+    """The destination-space mask of a cutout, rasterised once per geometry."""
+    if cutout == Cutout.CIRCLE:
+        mask = circle_mask(min(width, height))
+    elif radius > 0:
+        mask = rounded_rect_mask(width, height, radius)
+    else:
+        return None
+    mask.setflags(write=False)
+    return mask
+
+
+class Compositor:
+    """Renders scene snapshots; holds nothing between frames but the caller's buffers."""
+
+    def __init__(self, parallel: bool = True):
+        self.parallel = parallel
+
+    def canvas_size(self, scene: Scene, sources: Sources) -> tuple[int, int]:
+        if scene.context is not None:
+            return scene.context.width, scene.context.height
+        frame = sources.frames.get(sources.local_uuid)
+        if frame is None:
+            return DEFAULT_CAMERA_CANVAS
+        return frame.shape[1], frame.shape[0]
+
+    def render(self, scene: Scene, sources: Sources, view: str = "stream",
+               out: np.ndarray | None = None) -> np.ndarray:
+        """Compose `view` ("stream": what others receive; "self": the local preview)."""
+        if view not in VIEWS:
+            raise ValueError(f"view must be one of {VIEWS}, got {view!r}")
+        width, height = self.canvas_size(scene, sources)
+        if out is None or out.shape != (height, width, 3):
+            out = np.empty((height, width, 3), np.uint8)
+        entries = self.plan(scene, sources, view, width, height)
+        self.draw(out, entries)
+        return out
+
+    def plan(self, scene: Scene, sources: Sources, view: str, width: int, height: int) -> list[DrawEntry]:
+        entries = list(self._entries(scene, sources))
+        if view == "self" and scene.my_video.mirror_self_view:
+            entries = [entry.mirrored_on(width) for entry in entries]
+        return drop_hidden(entries, width, height)
+
+    def draw(self, out: np.ndarray, entries: list[DrawEntry]) -> None:
+        height, width = out.shape[:2]
+        covered = any(e.opaque and e.dest.contains(Rect(0, 0, width, height)) for e in entries)
+        sources, masks, rows = [], [], []
+        index: dict[int, int] = {}
+
+        def source_index(array):
+            if id(array) not in index:
+                index[id(array)] = len(sources)
+                sources.append(array)
+            return index[id(array)]
+
+        def mask_index(array):
+            if array is None:
+                return -1
+            masks.append(array)
+            return len(masks) - 1
+
+        for e in entries:
+            w = e.window
+            rows.append(kernel.layer_params(
+                source_index(e.source), (e.dest.x, e.dest.y, e.dest.width, e.dest.height),
+                (w.x, w.y, w.width, w.height), e.mirror, mask_index(e.source_mask),
+                mask_index(e.dest_mask), e.dest_mask_mirror))
+        params = np.array(rows) if rows else np.zeros((0, kernel.PARAMS))
+        kernel.compose(out, params, sources, masks, BACKGROUND, clear=not covered,
+                       parallel=self.parallel)
+
+    # -- flattening ---------------------------------------------------------------------------
+
+    def _entries(self, scene: Scene, sources: Sources):
+        context = scene.context
+        if context is None:
+            frame = sources.frames.get(sources.local_uuid)
+            if frame is not None:
+                dest = Rect(0, 0, frame.shape[1], frame.shape[0])
+                yield from self._my_video(scene, sources, frame, dest, full_window(frame), False, None)
+            return
+        for layer in scene.layers:
+            if isinstance(layer, ParticipantLayer):
+                yield from self._participant(scene, sources, layer)
+            elif isinstance(layer, ImageLayer):
+                yield DrawEntry(layer.pixels, layer.rect, full_window(layer.pixels))
+            elif isinstance(layer, WebViewLayer) and sources.webview is not None:
+                yield DrawEntry(sources.webview, layer.rect, full_window(sources.webview))
+
+    def _participant(self, scene: Scene, sources: Sources, layer: ParticipantLayer):
+        frame = sources.frames.get(layer.participant_uuid)
+        if frame is None:
+            return              # not sending video: nothing drawn (avatar fallbacks are not emulated)
+        height, width = frame.shape[:2]
+        fitted = fit_contain(width, height, layer.box)
+        dest = cutout_rect(layer.cutout, fitted)
+        window = source_window(width, height, fitted, dest)
+        radius = corner_radius(layer.cutout, scene.context.dpr)
+        dest_mask = cutout_mask(layer.cutout, dest.width, dest.height, radius)
+        mirror = layer.mirrored and scene.context.view == View.CAMERA
+        person = sources.masks.get(layer.participant_uuid)
+        if layer.cutout == Cutout.PERSON:
+            # The person alone, without background, filter or foreground; nothing until a mask exists.
+            if person is not None:
+                yield DrawEntry(frame, dest, window, mirror, person, dest_mask)
+        elif layer.participant_uuid == sources.local_uuid:
+            yield from self._my_video(scene, sources, frame, dest, window, mirror, dest_mask)
+        else:
+            yield DrawEntry(frame, dest, window, mirror, None, dest_mask)
+
+    def _my_video(self, scene, sources, frame, dest, window, mirror, dest_mask):
+        """Camera -> virtual background -> video filter -> foreground, sharing one geometry."""
+        my_video = scene.my_video
+        frame_size = (frame.shape[1], frame.shape[0])
+        person = None
+        background = my_video.background
+        if background is not None:
+            person = sources.masks.get(sources.local_uuid)
+            if background.blur and sources.blurred_background is not None:
+                yield DrawEntry(sources.blurred_background, dest, window, mirror, None, dest_mask)
+            elif background.pixels is not None:
+                image = background.pixels
+                outer = cover_window(image.shape[1], image.shape[0], frame_size[0] / frame_size[1])
+                yield DrawEntry(image, dest, sub_window(outer, frame_size, window), mirror, None, dest_mask)
+        yield DrawEntry(frame, dest, window, mirror, person, dest_mask)
+        for overlay in (my_video.video_filter, my_video.foreground):
+            if overlay is not None:
+                stretched = sub_window(full_window(overlay), frame_size, window)
+                yield DrawEntry(overlay, dest, stretched, mirror, None, dest_mask)
+
+
+def drop_hidden(entries: list[DrawEntry], width: int, height: int) -> list[DrawEntry]:
+    """Drop entries that an opaque entry above covers entirely (or that lie off the canvas)."""
+    kept, covers = [], []
+    for entry in reversed(entries):
+        visible = entry.dest.clip(width, height)
+        if visible.empty or any(cover.contains(visible) for cover in covers):
+            continue
+        kept.append(entry)
+        if entry.opaque:
+            covers.append(visible)
+    kept.reverse()
+    return kept
