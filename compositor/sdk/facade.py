@@ -116,6 +116,7 @@ class _Client:
         self.compositor = None
         self.last_capture_time: float | None = None     # capture time of the last frame composed
         self.mask_cache: dict[str, tuple[int, np.ndarray]] = {}
+        self.blur_cache: tuple[int, np.ndarray] | None = None
         self.lock = threading.Lock()
         self.closed = False
 
@@ -771,7 +772,20 @@ class ZoomSdk:
         webview = None
         if client.webview is not None and any(isinstance(layer, WebViewLayer) for layer in scene.layers):
             webview = client.webview.latest()
-        return Sources(local_uuid=local, frames=frames, masks=masks, webview=webview)
+        blurred = None
+        background = scene.my_video.background
+        if background is not None and background.blur and local in frames:
+            blurred = self._blurred(frames[local], seqs[local])
+        return Sources(local_uuid=local, frames=frames, masks=masks, webview=webview, blurred_background=blurred)
+
+    def _blurred(self, rgb: np.ndarray, seq) -> np.ndarray:
+        """The local frame blurred for setVirtualBackground({blur: true}), once per camera frame."""
+        from compositor.segmentation import blur_background
+
+        cached = self._client.blur_cache
+        if cached is None or seq is None or cached[0] != seq or cached[1].shape[:2] != rgb.shape[:2]:
+            cached = self._client.blur_cache = (seq, blur_background(rgb))
+        return cached[1]
 
     def _needs_mask(self, scene: Scene) -> set[str]:
         if self._client.segmenter is None:
@@ -785,7 +799,7 @@ class ZoomSdk:
     def _mask(self, uuid: str, rgb: np.ndarray, seq) -> np.ndarray:
         """The person mask of this frame, computed once per camera frame (cached by seq)."""
         cached = self._client.mask_cache.get(uuid)
-        if cached is not None and seq is not None and cached[0] == seq:
+        if cached is not None and seq is not None and cached[0] == seq and cached[1].shape == rgb.shape[:2]:
             return cached[1]
         mask = self._client.segmenter.segment(rgb)
         self._client.mask_cache[uuid] = (seq, mask)
