@@ -27,7 +27,7 @@ from cameras.device import DeviceCamera
 from cameras.discovery import list_devices
 from cameras.frame import Frame
 from cameras.spec import camera_from_spec
-from compositor.errors import CameraError, CameraNotFound, LayersError
+from compositor.errors import CameraNotFound, LayersError, LayersValueError
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +43,8 @@ class CameraManager:
 
     def __init__(self, cameras=(), *, discover_devices: bool = True, config_path: str | os.PathLike | None = None,
                  no_video_timeout: float = 2.0, device_root: str | os.PathLike = "/"):
+        if not no_video_timeout > 0:
+            raise LayersValueError(f"no_video_timeout must be a positive number of seconds, got {no_video_timeout!r}")
         self.no_video_timeout = no_video_timeout
         self.discover_devices = discover_devices
         self.device_root = device_root
@@ -189,6 +191,7 @@ class CameraManager:
                 log.exception("camera watchdog")
 
     def _check(self) -> None:
+        """Announce a change of what the output shows: live video (which camera, what size) or none."""
         camera = self._active
         frame = self.latest()
         live = (camera is not None and camera.error is None and frame is not None

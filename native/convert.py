@@ -74,8 +74,7 @@ def rgb_to_yuv_coefficients(matrix: Matrix, color_range: ColorRange) -> np.ndarr
     The rounded weights are adjusted so that Y weights sum exactly to the range's scale and
     chroma weights to zero: white, black and every grey convert exactly (Y 235/16, Cb = Cr = 128).
     """
-    kr, kb = matrix.kr_kb
-    kg = 1.0 - kr - kb
+    kr, kb = matrix.kr_kb  # the green weights follow from the sums (Kg = 1 - Kr - Kb)
     y_offset, y_scale, c_scale = color_range.y_offset_scale_chroma_scale
     one, ys, cs = 1 << SHIFT, y_scale / 255.0, c_scale / 255.0
     yr, yb = round(kr * ys * one), round(kb * ys * one)

@@ -92,3 +92,26 @@ def test_close_releases_threads_and_files(clip):
 def test_url_ids_and_names():
     camera = FileCamera("rtsp://127.0.0.1:1/none")
     assert camera.is_url and camera.id == "rtsp://127.0.0.1:1/none" and camera.name.startswith("Stream")
+
+
+def test_urls_play_like_files(clip):
+    """A URL goes through the same PyAV path; a local HTTP server stands in for a stream."""
+    import functools
+    import http.server
+    import threading
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    handler = functools.partial(Quiet, directory=str(clip.parent))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with FileCamera(f"http://127.0.0.1:{server.server_address[1]}/{clip.name}") as camera:
+            frame = wait_for(camera.latest)
+            assert camera.info()["fps"] == 30 and frame.rgb.shape == (96, 160, 3)
+    finally:
+        server.shutdown()
+        server.server_close()

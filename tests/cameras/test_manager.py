@@ -239,3 +239,10 @@ def test_close_releases_every_thread_and_file(clip, events):
     assert set(camera_threads()) == threads
     assert open_fds() <= fds
     assert manager.active is None
+
+
+def test_timeout_must_be_positive():
+    from compositor.errors import LayersValueError
+
+    with pytest.raises(LayersValueError, match="-1"):
+        CameraManager(discover_devices=False, no_video_timeout=-1)
