@@ -17,7 +17,8 @@ import numpy as np
 
 from compositor.layout import (DEFAULT_CAMERA_CANVAS, Rect, SourceWindow, corner_radius,
                                cutout_rect, fit_contain, source_window)
-from compositor.scene import Cutout, ImageLayer, ParticipantLayer, Scene, View, WebViewLayer
+from compositor.scene import (Cutout, ImageLayer, ParticipantLayer, RenderingContext, Scene, View,
+                              WebViewLayer)
 from native import compose as kernel
 from native.mask import circle_mask, rounded_rect_mask
 
@@ -222,3 +223,20 @@ def drop_hidden(entries: list[DrawEntry], width: int, height: int) -> list[DrawE
             covers.append(visible)
     kept.reverse()
     return kept
+
+
+def warm_up() -> float:
+    """Compile (or load from numba's cache) every compose kernel before a live loop starts, so
+    the first frame never stalls a camera. Returns the seconds it took (reported as compile time)."""
+    import time
+
+    start = time.perf_counter()
+    frame = np.zeros((4, 8, 3), np.uint8)
+    image = np.zeros((2, 2, 4), np.uint8)
+    image.setflags(write=False)
+    scene = Scene(RenderingContext(View.CAMERA, 8, 4)).with_layer(
+        ParticipantLayer("warm-up", Rect(0, 0, 6, 4), 1, 0, Cutout.CIRCLE)).with_layer(
+        ImageLayer("warm-up", Rect(1, 1, 2, 2), 2, 1, image))
+    for parallel in (False, True):
+        Compositor(parallel).render(scene, Sources("warm-up", {"warm-up": frame}))
+    return time.perf_counter() - start
