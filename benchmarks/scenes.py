@@ -267,3 +267,17 @@ def visible(layer: BenchLayer, scene: BenchScene) -> Visible | None:
     if y0 >= y1 or x0 >= x1:
         return None
     return Visible(y0, y1, x0, x1)
+
+
+def opaque_backdrop(scene: BenchScene) -> bool:
+    """True when the bottom layer is opaque (RGB, no mask, no cutout) and its rect is the canvas.
+
+    Any sensible compositor then starts from that layer instead of blending it onto black
+    (GStreamer's "copy instead of blend for a first layer of canvas size", STYLE.md item 4);
+    every contender does, so none is slowed by a blend the others skip.
+    """
+    if not scene.layers:
+        return False
+    bottom = scene.layers[0]
+    return (bottom.frames[0].shape[2] == 3 and bottom.mask is None and bottom.cutout is None
+            and (bottom.x, bottom.y, bottom.width, bottom.height) == (0, 0, scene.width, scene.height))

@@ -18,7 +18,7 @@ import av
 import av.filter
 import numpy as np
 
-from benchmarks.scenes import BenchLayer, BenchScene
+from benchmarks.scenes import BenchLayer, BenchScene, opaque_backdrop
 
 NAME = "FFmpeg overlay"
 
@@ -36,12 +36,16 @@ def available() -> str | None:
 def prepare(scene: BenchScene, threads: int) -> Callable[[int], np.ndarray]:
     graph = av.filter.Graph()
     graph.threads = threads
-    canvas = _frame(np.zeros((scene.height, scene.width, 3), np.uint8))
-    bottom = graph.add_buffer(width=scene.width, height=scene.height, format="rgb24", time_base=TIME_BASE)
-    feeds: list[Feed] = [(bottom, lambda index: canvas)]
-    for layer in scene.layers:
-        top = _live_chain(graph, layer, feeds, threads) if layer.per_frame else \
-            _static_source(graph, layer, feeds, threads)
+    feeds: list[Feed] = []
+    layers = list(scene.layers)
+    if opaque_backdrop(scene):  # the bottom layer is the canvas: overlay onto it, not onto black
+        bottom = _source(graph, layers.pop(0), feeds, threads)
+    else:
+        canvas = _frame(np.zeros((scene.height, scene.width, 3), np.uint8))
+        bottom = graph.add_buffer(width=scene.width, height=scene.height, format="rgb24", time_base=TIME_BASE)
+        feeds.append((bottom, lambda index: canvas))
+    for layer in layers:
+        top = _source(graph, layer, feeds, threads)
         overlay = graph.add("overlay", f"x={layer.x}:y={layer.y}:format=rgb")
         bottom.link_to(overlay, 0, 0)
         top.link_to(overlay, 0, 1)
@@ -60,6 +64,11 @@ def prepare(scene: BenchScene, threads: int) -> Callable[[int], np.ndarray]:
 
     compose.graph = graph  # the graph owns every filter context: it must live as long as compose
     return compose
+
+
+def _source(graph: av.filter.Graph, layer: BenchLayer, feeds: list[Feed], threads: int):
+    """The filter whose output is the layer, ready to overlay."""
+    return _live_chain(graph, layer, feeds, threads) if layer.per_frame else _static_source(graph, layer, feeds, threads)
 
 
 def _live_chain(graph: av.filter.Graph, layer: BenchLayer, feeds: list[Feed], threads: int):

@@ -13,7 +13,7 @@ from typing import Callable
 
 import numpy as np
 
-from benchmarks.scenes import BenchLayer, BenchScene, Visible, visible
+from benchmarks.scenes import BenchLayer, BenchScene, Visible, opaque_backdrop, visible
 
 NAME = "numpy"
 THREADED = False
@@ -28,9 +28,13 @@ def available() -> str | None:
 def prepare(scene: BenchScene, threads: int) -> Callable[[int], np.ndarray]:
     layers = [_LayerPlan(layer, area) for layer in scene.layers if (area := visible(layer, scene))]
     canvas = np.zeros((scene.height, scene.width, 3), np.float32)
+    backdrop = layers.pop(0) if opaque_backdrop(scene) else None
 
     def compose(index: int) -> np.ndarray:
-        canvas.fill(0.0)  # black canvas
+        if backdrop:
+            canvas[...] = backdrop.pixels(index)[0]
+        else:
+            canvas.fill(0.0)  # black canvas
         for plan in layers:
             colour, alpha = plan.pixels(index)
             region = canvas[plan.area.canvas]
@@ -72,11 +76,10 @@ class _LayerPlan:
         return scaled[..., :3], scaled[..., 3]
 
 
-Taps = np.ndarray  # (n,) records: first source index, second source index, weight of the second
-
-
 def bilinear_taps(source: int, target: int) -> np.ndarray:
-    """Source indices and weights of bilinear scaling from ``source`` to ``target`` samples.
+    """Source indices and weights of bilinear scaling from ``source`` to ``target`` samples:
+    one record per output sample with fields ``first``, ``second`` (source indices) and ``weight``
+    (of the second).
 
     Pixel centres are aligned (OpenCV's INTER_LINEAR convention, and the kernel's): output ``d``
     samples source position ``(d + 0.5) * source / target - 0.5``, clamped to the edge pixels.

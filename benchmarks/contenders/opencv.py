@@ -12,7 +12,7 @@ from typing import Callable
 import cv2
 import numpy as np
 
-from benchmarks.scenes import BenchLayer, BenchScene, Visible, visible
+from benchmarks.scenes import BenchLayer, BenchScene, Visible, opaque_backdrop, visible
 
 NAME = "OpenCV"
 
@@ -27,9 +27,13 @@ def prepare(scene: BenchScene, threads: int) -> Callable[[int], np.ndarray]:
     cv2.setNumThreads(threads)
     layers = [_LayerPlan(layer, area) for layer in scene.layers if (area := visible(layer, scene))]
     canvas = np.zeros((scene.height, scene.width, 3), np.uint8)
+    backdrop = layers.pop(0) if opaque_backdrop(scene) else None
 
     def compose(index: int) -> np.ndarray:
-        canvas.fill(0)  # black canvas
+        if backdrop:
+            canvas[...] = backdrop.pixels(index)[0]
+        else:
+            canvas.fill(0)  # black canvas
         for plan in layers:
             colour, transparency = plan.pixels(index)
             region = canvas[plan.area.canvas]

@@ -11,7 +11,7 @@ from typing import Callable
 import numpy as np
 from PIL import Image, ImageChops
 
-from benchmarks.scenes import BenchLayer, BenchScene, Visible, visible
+from benchmarks.scenes import BenchLayer, BenchScene, Visible, opaque_backdrop, visible
 
 NAME = "Pillow"
 THREADED = False
@@ -22,13 +22,17 @@ def available() -> str | None:
 
 
 def prepare(scene: BenchScene, threads: int) -> Callable[[int], np.ndarray]:
-    layers = [_LayerPlan(layer, area) for layer in scene.layers if (area := visible(layer, scene))]
+    layers = [_LayerPlan(layer, area, scene) for layer in scene.layers if (area := visible(layer, scene))]
     black = Image.new("RGBA", (scene.width, scene.height), (0, 0, 0, 255))
+    backdrop = layers.pop(0) if opaque_backdrop(scene) else None
 
     def compose(index: int) -> np.ndarray:
-        canvas = black.copy()
+        canvas = (backdrop.image(index) if backdrop else black).copy()
         for plan in layers:
-            canvas.alpha_composite(plan.image(index), dest=(plan.area.x0, plan.area.y0))
+            if plan.full_canvas:
+                canvas = Image.alpha_composite(canvas, plan.image(index))  # no crop and paste back
+            else:
+                canvas.alpha_composite(plan.image(index), dest=(plan.area.x0, plan.area.y0))
         return np.asarray(canvas.convert("RGB"))
 
     return compose
@@ -37,8 +41,9 @@ def prepare(scene: BenchScene, threads: int) -> Callable[[int], np.ndarray]:
 class _LayerPlan:
     """One layer as Pillow images: masks converted once, static layers finished once."""
 
-    def __init__(self, layer: BenchLayer, area: Visible):
+    def __init__(self, layer: BenchLayer, area: Visible, scene: BenchScene):
         self.layer, self.area = layer, area
+        self.full_canvas = area.area == scene.width * scene.height
         rows, cols = area.in_layer(layer)
         # The part of the destination-size image that lands on the canvas (alpha_composite refuses
         # negative destinations, so clipping is a crop).
@@ -55,14 +60,14 @@ class _LayerPlan:
         image = Image.fromarray(frame, "RGBA" if frame.shape[2] == 4 else "RGB")
         if self.mask is not None:
             _multiply_alpha(image, self.mask)
-        if image.mode != "RGBA":
-            image = image.convert("RGBA")  # an opaque source without a mask: alpha 255
         if layer.mirror:
             image = image.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
         if image.size != (layer.width, layer.height):
             image = image.resize((layer.width, layer.height), Image.Resampling.BILINEAR)
         if self.cutout is not None:
             _multiply_alpha(image, self.cutout)
+        if image.mode != "RGBA":
+            image = image.convert("RGBA")  # an opaque source without mask or cutout: alpha 255
         if self.crop != (0, 0, layer.width, layer.height):
             image = image.crop(self.crop)
         return image
