@@ -125,6 +125,9 @@ class Compositor:
 
     def draw(self, out: np.ndarray, entries: list[DrawEntry]) -> None:
         height, width = out.shape[:2]
+        if not entries:                       # an open context with nothing drawn: the background
+            out[:] = BACKGROUND
+            return
         covered = any(e.opaque and e.dest.contains(Rect(0, 0, width, height)) for e in entries)
         sources, masks, rows = [], [], []
         index: dict[int, int] = {}

@@ -177,3 +177,8 @@ def test_off_canvas_layers_are_dropped():
     cam = frame()
     entry = DrawEntry(cam, Rect(W + 5, 0, W, H), full_window(cam))
     assert drop_hidden([entry], W, H) == []
+
+
+def test_open_context_with_nothing_drawn_is_the_background():
+    out = render(camera_scene(), {ME: frame(5)})
+    assert out.shape == (H, W, 3) and out.max() == 0

@@ -84,8 +84,6 @@ def test_clears_reveal_what_is_below(sdk):
     assert px(sdk.render(), 5, 5) == RED
 
 
-@pytest.mark.xfail(reason="compositor/render.py (lead): an empty draw list fails in native compose with "
-                          "'invalid operation on untyped list'; reported", strict=False)
 def test_an_emptied_canvas_is_black(sdk):
     run(sdk.runRenderingContext({"view": "camera"}))
     run(sdk.drawParticipant({"participantUUID": sdk.participant_uuid}))
