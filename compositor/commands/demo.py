@@ -28,6 +28,7 @@ CANVAS = (1280, 720)
 
 
 def register(subparsers) -> None:
+    from compositor.commands.background import add_virtual_background_argument
     from compositor.outputs import add_output_arguments
 
     parser = subparsers.add_parser("demo", help="render the built-in demo scene to demo.mp4",
@@ -38,6 +39,7 @@ def register(subparsers) -> None:
     parser.add_argument("--fps", type=float, default=DEFAULT_FPS, help=f"frame rate (default {DEFAULT_FPS:g})")
     parser.add_argument("--camera", default="test:1280x720@30",
                         help="the local camera (default: a 1280x720 test pattern)")
+    add_virtual_background_argument(parser)
     add_output_arguments(parser)
     parser.set_defaults(func=run)
 
@@ -45,6 +47,7 @@ def register(subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
+    from compositor.commands.background import apply_virtual_background, make_segmenter
     from compositor.commands.run import make_compose
     from compositor.outputs import open_outputs, output_specs, save_stats, uses_stdout
     from compositor.render import warm_up
@@ -56,7 +59,9 @@ def run(args: argparse.Namespace) -> int:
     report = sys.stderr if uses_stdout(args) else sys.stdout
     frames = max(1, round(args.seconds * args.fps))
     script = parse_script(demo_script(args.seconds))
-    sdk = build_sdk(script, camera=args.camera)
+    segmenter = make_segmenter() if args.virtual_background else None
+    sdk = build_sdk(script, camera=args.camera, segmenter=segmenter)
+    apply_virtual_background(sdk, args.virtual_background)
     warm_up()
     try:
         sinks = open_outputs(args, CANVAS, args.fps, default=DEFAULT_OUT)

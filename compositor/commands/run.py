@@ -31,6 +31,7 @@ DEFAULT_FPS = 30.0
 
 
 def register(subparsers) -> None:
+    from compositor.commands.background import add_virtual_background_argument
     from compositor.outputs import add_output_arguments
 
     parser = subparsers.add_parser("run", help="replay a JSON script of zoomSdk calls", description=__doc__,
@@ -42,11 +43,13 @@ def register(subparsers) -> None:
     parser.add_argument("--frames", type=int, metavar="N",
                         help="render N frames (default: until the last step has run)")
     parser.add_argument("--fps", type=float, default=DEFAULT_FPS, help=f"output frame rate (default {DEFAULT_FPS:g})")
+    add_virtual_background_argument(parser)
     add_output_arguments(parser)
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from compositor.commands.background import apply_virtual_background, make_segmenter
     from compositor.outputs import open_outputs, uses_stdout
     from compositor.sdk.script import build_sdk, first_canvas, load_script, needs_segmenter
 
@@ -54,7 +57,12 @@ def run(args: argparse.Namespace) -> int:
         raise LayersValueError(f"--frames must be at least 1, got {args.frames}")
     script = load_script(args.script)
     report = sys.stderr if uses_stdout(args) else sys.stdout
-    sdk = build_sdk(script, camera=args.camera, segmenter=_segmenter() if needs_segmenter(script) else None)
+    if args.virtual_background:
+        segmenter = make_segmenter()          # the user asked for it: its absence is an error
+    else:
+        segmenter = _segmenter() if needs_segmenter(script) else None
+    sdk = build_sdk(script, camera=args.camera, segmenter=segmenter)
+    apply_virtual_background(sdk, args.virtual_background)
     try:
         size = first_canvas(sdk, script)
         sinks = open_outputs(args, size, args.fps)
