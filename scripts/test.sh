@@ -6,4 +6,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 .venv/bin/python -m pytest -q "$@"
-NUMBA_DISABLE_JIT=1 .venv/bin/python -m pytest -q tests/native -k "not hypothesis" -p no:cacheprovider
+NUMBA_DISABLE_JIT=1 .venv/bin/python -m pytest -q tests/native -p no:cacheprovider
