@@ -72,7 +72,7 @@ def tap_table(d0, dn, s0, sn, limit, mirror, lo, hi, first, second, weight):
         weight[d - lo] = w
 
 
-@njit(**NJIT)
+@njit(inline="always", **NJIT)
 def _blend_rgba(orow, x, c0, c1, c2, a, m):
     """Premultiplied (c, a) with mask m over the opaque canvas pixel orow[x], one rounding."""
     if m == 255:
@@ -95,7 +95,7 @@ def _blend_rgba(orow, x, c0, c1, c2, a, m):
             orow[3 * x + 2] = min(255, (c2 * m255 + np.int32(orow[3 * x + 2]) * k + FULL // 2) // FULL)
 
 
-@njit(**NJIT)
+@njit(inline="always", **NJIT)
 def _blend_rgb(orow, x, c0, c1, c2, m):
     """Opaque colour c with mask m over orow[x]: round((c * m + out * (255 - m)) / 255)."""
     k = 255 - m
@@ -104,149 +104,257 @@ def _blend_rgb(orow, x, c0, c1, c2, m):
     orow[3 * x + 2] = div255(c2 * m + np.int32(orow[3 * x + 2]) * k)
 
 
-@njit(**NJIT)
-def _mask_row(mrow, n, y, x0, dx, dy, dw, sy, s_first, step, smask, has_smask,
-              dmask, has_dmask, dmask_mirror):
-    """The effective mask of one identity row, for canvas columns x0 .. x0 + n - 1."""
-    for k in range(n):
-        value = np.int32(255)
-        if has_smask:
-            value = np.int32(smask[sy, s_first + step * k])
-        if has_dmask:
-            mx = x0 + k - dx
-            if dmask_mirror:
-                mx = dw - 1 - mx
-            value = div255(value * np.int32(dmask[y - dy, mx]))
-        mrow[k] = value
+# Chunk kinds of a 1:1 row: what a run of chunks needs done.
+SKIP = 0      # fully transparent or masked out: nothing to read or write
+COPY = 1      # opaque and unmasked (or mask 255): copy the colour
+OVER = 2      # premultiplied RGBA with partial alpha, no mask: c + out * (255 - a) / 255
+MASKED = 3    # anything under a partial mask: the full formula
 
 
-@njit(**NJIT)
-def _span_class(values, lo, hi):
-    """0 if values[lo:hi] are all 0, 2 if all 255, else 1."""
-    acc_or = np.int32(0)
-    acc_and = np.int32(255)
-    if hi - lo == SPAN:
-        for k in range(SPAN):     # a literal trip count: LLVM unrolls and vectorises it
-            acc_or |= values[lo + k]
-            acc_and &= values[lo + k]
-    else:
-        for k in range(lo, hi):
-            acc_or |= values[k]
-            acc_and &= values[k]
-    if acc_or == 0:
-        return 0
-    return 2 if acc_and == 255 else 1
+@njit(inline="always", **NJIT)
+def _u(index):
+    """An index numba will not wrap: numba checks every signed index for < 0 (Python's negative
+    indexing), which costs a compare per access and stops LLVM from vectorising the loop."""
+    return np.uint64(index)
 
 
-@njit(**NJIT)
-def _word_span(wrow, start, step, count):
-    """OR and AND of `count` pixel words from `start` going `step` (+1 or -1)."""
-    acc_or = np.uint32(0)
-    acc_and = np.uint32(0xFFFFFFFF)
-    if step == 1 and count == SPAN:
-        for k in range(SPAN):
-            word = wrow[start + k]
-            acc_or |= word
-            acc_and &= word
+@njit(inline="always", **NJIT)
+def _or_and(values, first, count, ones):
+    """OR and AND of values[first:first + count] (uint8 mask bytes or uint32 pixel words)."""
+    acc_or = values.dtype.type(0)
+    acc_and = values.dtype.type(ones)
+    base = _u(first)
+    if count == SPAN:
+        for k in range(SPAN):      # a literal trip count: LLVM unrolls and vectorises it
+            acc_or |= values[base + _u(k)]
+            acc_and &= values[base + _u(k)]
     else:
         for k in range(count):
-            word = wrow[start + step * k]
-            acc_or |= word
-            acc_and &= word
+            acc_or |= values[base + _u(k)]
+            acc_and &= values[base + _u(k)]
     return acc_or, acc_and
 
 
+@njit(inline="always", **NJIT)
+def _chunk_kind(channels, wrow, s_lo, mrow, m_lo, count, masked):
+    """The kind of one chunk: RGBA pixel words (premultiplied transparent is the zero word, the
+    top byte is alpha) and mask bytes, OR-ed and AND-ed in one vectorised sweep each."""
+    kind = COPY
+    if channels == 4:
+        w_or, w_and = _or_and(wrow, s_lo, count, 0xFFFFFFFF)
+        if w_or == 0:
+            return SKIP
+        if (w_and >> 24) != 255:
+            kind = OVER
+    if masked:
+        m_or, m_and = _or_and(mrow, m_lo, count, 255)
+        if m_or == 0:
+            return SKIP
+        if m_and != 255:
+            return MASKED
+    return kind
+
+
+# The pixel loops below take views of one run (`dst`: canvas bytes, `src`: the run's source
+# pixels in memory order, `mask`: its mask bytes in memory order) and keep separate loops per
+# direction, so the common forward case is a plain vectorisable loop over the loop counter.
+
 @njit(**NJIT)
-def _copy_pixels(orow, srow, channels, x0, s_first, step, lo, hi):
-    """Copy the colour of pixels lo..hi-1 of a row span (canvas x0 + k <- source s_first + step k)."""
-    if step == 1 and channels == 3:
-        count = 3 * (hi - lo)
-        dst = orow[3 * (x0 + lo):3 * (x0 + lo) + count]
-        source = srow[3 * (s_first + lo):3 * (s_first + lo) + count]
-        for i in range(count):   # an explicit loop: numba's slice assignment is ~10x slower
-            dst[i] = source[i]
+def _copy(dst, src, channels, count, mirror):
+    """Copy the colour of `count` opaque pixels (RGB, or premultiplied RGBA dropping alpha)."""
+    if channels == 3 and not mirror:
+        for i in range(3 * count):
+            dst[i] = src[i]
         return
-    for k in range(lo, hi):
-        s = channels * (s_first + step * k)
-        o = 3 * (x0 + k)
-        orow[o] = srow[s]
-        orow[o + 1] = srow[s + 1]
-        orow[o + 2] = srow[s + 2]
+    for k in range(count):
+        j = channels * (count - 1 - k if mirror else k)
+        dst[3 * k] = src[_u(j)]
+        dst[3 * k + 1] = src[_u(j + 1)]
+        dst[3 * k + 2] = src[_u(j + 2)]
 
 
 @njit(**NJIT)
-def _masked_rgb(orow, srow, x0, n, s_first, step, mrow):
-    """Opaque RGB under a mask: spans where the mask is 0 are skipped, 255 copied."""
-    for lo in range(0, n, SPAN):
-        hi = min(lo + SPAN, n)
-        kind = _span_class(mrow, lo, hi)
-        if kind == 0:
-            continue
-        if kind == 2:
-            _copy_pixels(orow, srow, 3, x0, s_first, step, lo, hi)
-            continue
-        for k in range(lo, hi):
-            s = 3 * (s_first + step * k)
-            o = 3 * (x0 + k)
-            m = mrow[k]
-            inv = 255 - m
-            orow[o] = div255(np.int32(srow[s]) * m + np.int32(orow[o]) * inv)
-            orow[o + 1] = div255(np.int32(srow[s + 1]) * m + np.int32(orow[o + 1]) * inv)
-            orow[o + 2] = div255(np.int32(srow[s + 2]) * m + np.int32(orow[o + 2]) * inv)
+def _over(dst, src, count, mirror):
+    """Premultiplied RGBA over the canvas, no mask: out = c + round(out * (255 - a) / 255)."""
+    if not mirror:
+        for k in range(count):
+            inv = 255 - np.int32(src[4 * k + 3])
+            dst[3 * k] = min(255, src[4 * k] + div255(np.int32(dst[3 * k]) * inv))
+            dst[3 * k + 1] = min(255, src[4 * k + 1] + div255(np.int32(dst[3 * k + 1]) * inv))
+            dst[3 * k + 2] = min(255, src[4 * k + 2] + div255(np.int32(dst[3 * k + 2]) * inv))
+        return
+    for k in range(count):
+        j = 4 * (count - 1 - k)
+        inv = 255 - np.int32(src[_u(j + 3)])
+        dst[3 * k] = min(255, src[_u(j)] + div255(np.int32(dst[3 * k]) * inv))
+        dst[3 * k + 1] = min(255, src[_u(j + 1)] + div255(np.int32(dst[3 * k + 1]) * inv))
+        dst[3 * k + 2] = min(255, src[_u(j + 2)] + div255(np.int32(dst[3 * k + 2]) * inv))
 
 
 @njit(**NJIT)
-def _over_rgba(orow, srow, wrow, x0, n, s_first, step, mrow, masked):
-    """Premultiplied RGBA: spans of transparent pixels (word 0) are skipped without reading
-    their bytes, fully opaque unmasked spans copied, the rest blended."""
-    for lo in range(0, n, SPAN):
-        hi = min(lo + SPAN, n)
-        acc_or, acc_and = _word_span(wrow, s_first + step * lo, step, hi - lo)
-        if acc_or == 0:
-            continue
-        if masked:
-            if _span_class(mrow, lo, hi) == 0:
-                continue
-            for k in range(lo, hi):
-                s = 4 * (s_first + step * k)
-                _blend_rgba(orow, x0 + k, np.int32(srow[s]), np.int32(srow[s + 1]),
-                            np.int32(srow[s + 2]), np.int32(srow[s + 3]), mrow[k])
-        elif (acc_and >> 24) == 255:
-            _copy_pixels(orow, srow, 4, x0, s_first, step, lo, hi)
+def _masked(dst, src, channels, count, mirror, mask, mask_mirror):
+    """Any source under a mask (the rare partial-mask chunks: edges of masks and cutouts)."""
+    for k in range(count):
+        j = channels * (count - 1 - k if mirror else k)
+        m = np.int32(mask[_u(count - 1 - k if mask_mirror else k)])
+        c0, c1, c2 = np.int32(src[_u(j)]), np.int32(src[_u(j + 1)]), np.int32(src[_u(j + 2)])
+        if channels == 3:
+            _blend_rgb(dst, k, c0, c1, c2, m)
         else:
-            for k in range(lo, hi):
-                s = 4 * (s_first + step * k)
-                o = 3 * (x0 + k)
-                inv = 255 - np.int32(srow[s + 3])
-                orow[o] = min(255, srow[s] + div255(np.int32(orow[o]) * inv))
-                orow[o + 1] = min(255, srow[s + 1] + div255(np.int32(orow[o + 1]) * inv))
-                orow[o + 2] = min(255, srow[s + 2] + div255(np.int32(orow[o + 2]) * inv))
+            _blend_rgba(dst, k, c0, c1, c2, np.int32(src[_u(j + 3)]), m)
 
 
 @njit(**NJIT)
-def _row_scaled(orow, src, channels, x0, x1, r0, r1, wy, first, second, weight,
-                smask, has_smask, dmask_row, has_dmask, dmask_mirror, dx, dw, vert, vmask):
-    """A scaled layer row: a vertical pass over the needed source columns into `vert`
-    (11-bit fixed point), then horizontal taps from it; one rounding for both axes."""
+def _draw_run(orow, srow, channels, x0, n, s_first, mirror, mrow, m_first, m_mirror, kind, a, b):
+    """Draw pixels a..b-1 of a 1:1 row (see `_layer_row`), all of one kind."""
+    if kind == SKIP or a >= b:
+        return
+    count = b - a
+    s_lo = s_first + (n - b if mirror else a)
+    dst = orow[3 * (x0 + a):3 * (x0 + b)]
+    src = srow[channels * s_lo:channels * (s_lo + count)]
+    if kind == COPY:
+        _copy(dst, src, channels, count, mirror)
+    elif kind == OVER:
+        _over(dst, src, count, mirror)
+    else:
+        m_lo = m_first + (n - b if m_mirror else a)
+        _masked(dst, src, channels, count, mirror, mrow[m_lo:m_lo + count], m_mirror)
+
+
+@njit(**NJIT)
+def _layer_row(orow, srow, wrow, channels, x0, n, s_first, mirror, mrow, m_first, m_mirror,
+               masked):
+    """One 1:1 row drawn at canvas x0..x0+n-1 from source pixels s_first..s_first+n-1 (memory
+    order; read backwards when mirrored), under the mask mrow[m_first..m_first+n-1] (backwards
+    when m_mirror) if `masked`. The row is cut in chunks of SPAN pixels, each classified by
+    alpha and mask; consecutive chunks of one kind are drawn as one run, so a soft person mask
+    or a mostly transparent web view costs one cheap sweep plus a few long copies."""
+    if channels == 3 and not masked:
+        _draw_run(orow, srow, 3, x0, n, s_first, mirror, mrow, m_first, m_mirror, COPY, 0, n)
+        return
+    run_kind, run_lo = SKIP, 0
+    for lo in range(0, n, SPAN):
+        count = min(SPAN, n - lo)
+        s_lo = s_first + (n - lo - count if mirror else lo)
+        m_lo = m_first + (n - lo - count if m_mirror else lo)
+        kind = _chunk_kind(channels, wrow, s_lo, mrow, m_lo, count, masked)
+        if kind != run_kind:
+            _draw_run(orow, srow, channels, x0, n, s_first, mirror, mrow, m_first, m_mirror,
+                      run_kind, run_lo, lo)
+            run_kind, run_lo = kind, lo
+    _draw_run(orow, srow, channels, x0, n, s_first, mirror, mrow, m_first, m_mirror,
+              run_kind, run_lo, n)
+
+
+@njit(**NJIT)
+def _identity_row(orow, p, y, x0, x1, src, wsrc, smask, has_smask, dmask, has_dmask, scratch):
+    """Draw canvas row y, columns x0..x1-1, of a layer whose source maps 1:1 (possibly mirrored).
+
+    Canvas columns x0..x1-1 read a contiguous run of source columns (backwards when mirrored),
+    and a contiguous run of each mask; a single mask is read in place, two are multiplied into
+    `scratch` (in canvas order) first."""
+    dx, dy, dw = int(p[DX]), int(p[DY]), int(p[DW])
     n = x1 - x0
-    lo = min(first[0], first[n - 1])
-    hi = max(second[0], second[n - 1]) + 1
-    top, bottom = src[r0], src[r1]
+    sy = int(p[SY]) + y - dy
+    mirror = p[MIRROR] != 0
+    # first source / destination-mask column of the run, in memory order
+    s_first = int(p[SX]) + (dx + dw - x1 if mirror else x0 - dx)
+    d_mirror = p[DEST_MASK_MIRROR] != 0
+    d_first = dx + dw - x1 if d_mirror else x0 - dx
+    mrow, m_first, m_mirror = scratch, 0, False
+    if has_smask and has_dmask:
+        srow_mask, drow_mask = smask[sy], dmask[y - dy]
+        for k in range(n):
+            s = s_first + (n - 1 - k if mirror else k)
+            d = d_first + (n - 1 - k if d_mirror else k)
+            scratch[k] = div255(np.int32(srow_mask[s]) * np.int32(drow_mask[d]))
+    elif has_smask:
+        mrow, m_first, m_mirror = smask[sy], s_first, mirror
+    elif has_dmask:
+        mrow, m_first, m_mirror = dmask[y - dy], d_first, d_mirror
+    channels = src.shape[2]
+    srow = src[sy].reshape(src.shape[1] * channels)
+    masked = has_smask or has_dmask
+    _layer_row(orow, srow, wsrc[sy if channels == 4 else 0], channels, x0, n, s_first, mirror, mrow, m_first, m_mirror,
+               masked)
+
+
+@njit(**NJIT)
+def _row_taps(p, y, limit):
+    """The two source rows and the 11-bit weight of the second for canvas row y (scaled layer)."""
+    dh = int(p[DH])
+    fy = p[SY] + (y - int(p[DY]) + 0.5) * p[SH] / dh - 0.5
+    if fy <= 0.0:
+        return 0, 0, 0
+    if fy >= limit - 1:
+        return limit - 1, limit - 1, 0
+    r0 = int(fy)
+    wy = int((fy - r0) * WEIGHT_ONE + 0.5)
+    if wy == WEIGHT_ONE:
+        r0, wy = r0 + 1, 0
+    return r0, min(r0 + 1, limit - 1), wy
+
+
+@njit(**NJIT)
+def _dest_mask_bounds(drow, d_first, d_step, n):
+    """The first and one-past-last k in 0..n-1 whose destination mask is not 0 (a circle cutout
+    leaves its corners out: neither sampled nor drawn)."""
+    lo, hi = 0, n
+    while lo < hi and drow[d_first + d_step * lo] == 0:
+        lo += 1
+    while hi > lo and drow[d_first + d_step * (hi - 1)] == 0:
+        hi -= 1
+    return lo, hi
+
+
+@njit(**NJIT)
+def _vertical_pass(vert, top, bottom, channels, lo, hi, wy):
+    """vert[(s - lo) * 4 + c] = top * (2048 - wy) + bottom * wy for source columns lo..hi-1
+    (rows flattened; one literal-channel loop per case so it vectorises)."""
     wt = WEIGHT_ONE - wy
-    for s in range(lo, hi):
-        for c in range(channels):
-            vert[(s - lo) * 4 + c] = np.int32(top[s, c]) * wt + np.int32(bottom[s, c]) * wy
+    if channels == 3:
+        for s in range(lo, hi):
+            j = (s - lo) * 4
+            for c in range(3):
+                vert[j + c] = np.int32(top[3 * s + c]) * wt + np.int32(bottom[3 * s + c]) * wy
+    else:
+        for i in range(4 * lo, 4 * hi):
+            vert[i - 4 * lo] = np.int32(top[i]) * wt + np.int32(bottom[i]) * wy
+
+
+@njit(**NJIT)
+def _scaled_row(orow, p, y, x0, x1, src, smask, has_smask, dmask, has_dmask,
+                first, second, weight, vert, vmask):
+    """Draw canvas row y, columns x0..x1-1, of a scaled layer: a vertical pass over the source
+    columns the visible taps need into `vert` (11-bit fixed point), then horizontal taps from it;
+    one rounding for both axes. `first/second/weight` are indexed from x0."""
+    dx, dy, dw = int(p[DX]), int(p[DY]), int(p[DW])
+    n = x1 - x0
+    k_lo, k_hi = 0, n
+    dmask_row = dmask[y - dy if has_dmask else 0]
+    d_first, d_step = x0 - dx, 1
+    if p[DEST_MASK_MIRROR] != 0:
+        d_first, d_step = dw - 1 - (x0 - dx), -1
+    if has_dmask:
+        k_lo, k_hi = _dest_mask_bounds(dmask_row, d_first, d_step, n)
+        if k_lo >= k_hi:
+            return
+    channels = src.shape[2]
+    r0, r1, wy = _row_taps(p, y, src.shape[0])
+    lo = min(first[k_lo], first[k_hi - 1])
+    hi = max(second[k_lo], second[k_hi - 1]) + 1
+    row_len = src.shape[1] * channels
+    _vertical_pass(vert, src[r0].reshape(row_len), src[r1].reshape(row_len), channels, lo, hi, wy)
     if has_smask:
         mtop, mbottom = smask[r0], smask[r1]
+        wt = WEIGHT_ONE - wy
         for s in range(lo, hi):
             vmask[s - lo] = np.int32(mtop[s]) * wt + np.int32(mbottom[s]) * wy
-    for k in range(n):
+    for k in range(k_lo, k_hi):
         m = np.int32(255)
         if has_dmask:
-            mx = x0 + k - dx
-            if dmask_mirror:
-                mx = dw - 1 - mx
-            m = np.int32(dmask_row[mx])
+            m = np.int32(dmask_row[d_first + d_step * k])
             if m == 0:
                 continue
         i0, i1 = first[k] - lo, second[k] - lo
@@ -284,22 +392,38 @@ def _is_identity(p):
 
 
 @njit(**NJIT)
+def _covers_row(p, sources, y, width):
+    """True when the layer paints every pixel of canvas row y opaquely (an unmasked RGB source
+    across the full width), so nothing below it, nor the background, needs drawing there."""
+    dx, dy = int(p[DX]), int(p[DY])
+    return (sources[int(p[SOURCE])].shape[2] == 3 and p[SOURCE_MASK] < 0 and p[DEST_MASK] < 0
+            and dx <= 0 and dx + int(p[DW]) >= width and dy <= y < dy + int(p[DH]))
+
+
+@njit(**NJIT)
 def compose_rows(out, params, sources, words, masks, background, clear, y0, y1,
                  first, second, weight, scratch_width):
     """Draw rows y0..y1-1 of the canvas. `first/second/weight` hold each layer's column taps
     (row i of each, indexed from the layer's first visible column), from `column_taps`."""
     width = out.shape[1]
-    mrow = np.empty(width, np.int32)
+    scratch = np.empty(width, np.uint8)
     vert = np.empty(scratch_width * 4, np.int32)
     vmask = np.empty(scratch_width, np.int32)
+    count = params.shape[0]
     for y in range(y0, y1):
         orow = out[y].reshape(width * 3)
-        if clear:
-            for x in range(width):
-                orow[3 * x] = background[0]
-                orow[3 * x + 1] = background[1]
-                orow[3 * x + 2] = background[2]
-        for i in range(params.shape[0]):
+        bottom = 0          # the lowest layer that shows: everything under an opaque row is hidden
+        for i in range(count - 1, -1, -1):
+            if _covers_row(params[i], sources, y, width):
+                bottom = i
+                break
+        else:
+            if clear:
+                for x in range(width):
+                    orow[3 * x] = background[0]
+                    orow[3 * x + 1] = background[1]
+                    orow[3 * x + 2] = background[2]
+        for i in range(bottom, count):
             p = params[i]
             dx, dy, dw, dh = int(p[DX]), int(p[DY]), int(p[DW]), int(p[DH])
             if y < dy or y >= dy + dh:
@@ -307,49 +431,15 @@ def compose_rows(out, params, sources, words, masks, background, clear, y0, y1,
             x0, x1 = max(dx, 0), min(dx + dw, width)
             if x0 >= x1:
                 continue
-            src = sources[int(p[SOURCE])]
-            channels = src.shape[2]
-            mirror = p[MIRROR] != 0
+            source = int(p[SOURCE])
             smask_index, dmask_index = int(p[SOURCE_MASK]), int(p[DEST_MASK])
-            has_smask, has_dmask = smask_index >= 0, dmask_index >= 0
-            smask = masks[max(smask_index, 0)]
-            dmask_row = masks[max(dmask_index, 0)][y - dy if has_dmask else 0]
-            dmask_mirror = p[DEST_MASK_MIRROR] != 0
+            smask, dmask = masks[max(smask_index, 0)], masks[max(dmask_index, 0)]
             if _is_identity(p):
-                sy = int(p[SY]) + y - dy
-                if mirror:
-                    s_first, step = int(p[SX]) + dw - 1 - (x0 - dx), -1
-                else:
-                    s_first, step = int(p[SX]) + x0 - dx, 1
-                masked = has_smask or has_dmask
-                if masked:
-                    _mask_row(mrow, x1 - x0, y, x0, dx, dy, dw, sy, s_first, step, smask,
-                              has_smask, masks[max(dmask_index, 0)], has_dmask, dmask_mirror)
-                n = x1 - x0
-                srow = src[sy].reshape(src.shape[1] * channels)
-                if channels == 4:
-                    _over_rgba(orow, srow, words[int(p[SOURCE])][sy], x0, n, s_first, step,
-                               mrow, masked)
-                elif masked:
-                    _masked_rgb(orow, srow, x0, n, s_first, step, mrow)
-                else:
-                    _copy_pixels(orow, srow, 3, x0, s_first, step, 0, n)
+                _identity_row(orow, p, y, x0, x1, sources[source], words[source], smask,
+                              smask_index >= 0, dmask, dmask_index >= 0, scratch)
             else:
-                fy = p[SY] + (y - dy + 0.5) * p[SH] / dh - 0.5
-                limit = src.shape[0]
-                if fy <= 0.0:
-                    r0, wy = 0, 0
-                elif fy >= limit - 1:
-                    r0, wy = limit - 1, 0
-                else:
-                    r0 = int(fy)
-                    wy = int((fy - r0) * WEIGHT_ONE + 0.5)
-                    if wy == WEIGHT_ONE:
-                        r0, wy = r0 + 1, 0
-                r1 = min(r0 + 1, limit - 1)
-                _row_scaled(orow, src, channels, x0, x1, r0, r1, wy, first[i], second[i],
-                            weight[i], smask, has_smask, dmask_row, has_dmask, dmask_mirror,
-                            dx, dw, vert, vmask)
+                _scaled_row(orow, p, y, x0, x1, sources[source], smask, smask_index >= 0,
+                            dmask, dmask_index >= 0, first[i], second[i], weight[i], vert, vmask)
 
 
 @njit(**NJIT)
@@ -412,9 +502,17 @@ def source_words(source: np.ndarray) -> np.ndarray:
 
 
 def typed_list(arrays):
-    """A numba typed list of same-typed arrays (the kernels' view of a Python list)."""
+    """A numba typed list of same-typed arrays (the kernels' view of a Python list).
+
+    The item type is always the read-only array type: scene content is read-only, camera frames
+    are not, and a list typed by whichever came first would compile the kernels once per mix.
+    """
+    import numba
+    from numba import types
     from numba.typed import List
-    result = List()
+    arrays = list(arrays)
+    item = types.Array(numba.typeof(arrays[0]).dtype, arrays[0].ndim, "C", readonly=True)
+    result = List.empty_list(item)
     for array in arrays:
         result.append(array)
     return result
