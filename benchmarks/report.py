@@ -32,7 +32,9 @@ class Target:
         ours = "layers on 1 thread" if self.threads == "1" else "layers on all cores"
         if self.baseline == FLOOR:
             return f"{self.scene}: {ours} within {self.factor:g}x of the bandwidth floor"
-        theirs = "" if self.baseline == PILLOW else (" on 1 thread" if self.baseline_threads == "1" else " on all cores")
+        theirs = ""
+        if self.baseline != PILLOW:
+            theirs = " on 1 thread" if self.baseline_threads == "1" else " on all cores"
         return f"{self.scene}: {ours} at least {self.factor:g}x faster than {baseline_name}{theirs}"
 
 

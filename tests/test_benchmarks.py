@@ -127,7 +127,8 @@ def test_floor_counts_visible_sources_masks_and_output(full_camera):
                 + 1280 * 720 * 4 * 2      # web view + foreground
                 + 320 * 180 * 4 * 2)      # two images
     assert bandwidth.frame_bytes(full_camera) == expected
-    clipped = BenchScene("clipped", 10, 10, (BenchLayer("half", (np.zeros((10, 10, 3), np.uint8),), -5, 0, 10, 10),))
+    half = BenchLayer("half", (np.zeros((10, 10, 3), np.uint8),), -5, 0, 10, 10)
+    clipped = BenchScene("clipped", 10, 10, (half,))
     assert bandwidth.frame_bytes(clipped) == 10 * 10 * 3 + 10 * 10 * 3 // 2
     assert bandwidth.copy_bandwidth(1 << 20, 2) > 0
 

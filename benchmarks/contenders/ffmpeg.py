@@ -68,7 +68,9 @@ def prepare(scene: BenchScene, threads: int) -> Callable[[int], np.ndarray]:
 
 def _source(graph: av.filter.Graph, layer: BenchLayer, feeds: list[Feed], threads: int):
     """The filter whose output is the layer, ready to overlay."""
-    return _live_chain(graph, layer, feeds, threads) if layer.per_frame else _static_source(graph, layer, feeds, threads)
+    if layer.per_frame:
+        return _live_chain(graph, layer, feeds, threads)
+    return _static_source(graph, layer, feeds, threads)
 
 
 def _live_chain(graph: av.filter.Graph, layer: BenchLayer, feeds: list[Feed], threads: int):

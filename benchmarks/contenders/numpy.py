@@ -62,7 +62,10 @@ class _LayerPlan:
         return self.static if self.static is not None else self._render(self.layer.frame(index))
 
     def _render(self, frame: np.ndarray) -> Premultiplied:
-        alpha = frame[..., 3] * np.float32(1 / 255) if frame.shape[2] == 4 else np.ones(frame.shape[:2], np.float32)
+        if frame.shape[2] == 4:
+            alpha = frame[..., 3] * np.float32(1 / 255)
+        else:
+            alpha = np.ones(frame.shape[:2], np.float32)
         if self.mask is not None:
             alpha = alpha * self.mask
         premultiplied = np.empty(frame.shape[:2] + (4,), np.float32)

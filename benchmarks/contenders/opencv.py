@@ -64,7 +64,9 @@ class _LayerPlan:
         layer = self.layer
         if layer.mirror:
             frame = cv2.flip(frame, 1)
-        rgb, alpha = (frame, None) if frame.shape[2] == 3 else (frame[..., :3], np.ascontiguousarray(frame[..., 3]))
+        rgb, alpha = frame, None
+        if frame.shape[2] == 4:
+            rgb, alpha = frame[..., :3], np.ascontiguousarray(frame[..., 3])
         if self.mask is not None:
             alpha = self.mask if alpha is None else cv2.multiply(alpha, self.mask, scale=INV_255)
         if alpha is None:

@@ -25,7 +25,7 @@ if (_CHECKOUT / "benchmarks" / "harness.py").exists() and str(_CHECKOUT) not in 
 
 
 def register(subparsers) -> None:
-    parser = subparsers.add_parser("bench", help="race the compositor against Pillow, OpenCV, numpy, FFmpeg, GStreamer",
+    parser = subparsers.add_parser("bench", help="race the compositor against Pillow, OpenCV, FFmpeg, ...",
                                    description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scene", help="camera-720p or immersive-1080p (default: both)")
     parser.add_argument("--frames", type=int, default=200, help="timed frames per row (default 200)")
@@ -73,5 +73,6 @@ def _contenders(spec: str | None, known: list[str]) -> list[str] | None:
     names = [name.strip() for name in spec.split(",") if name.strip()]
     unknown = [name for name in names if name not in known]
     if unknown or not names:
-        raise LayersValueError(f"unknown contender(s) {', '.join(unknown) or repr(spec)}: choose from {', '.join(known)}")
+        raise LayersValueError(f"unknown contender(s) {', '.join(unknown) or repr(spec)}: "
+                               f"choose from {', '.join(known)}")
     return names
