@@ -178,3 +178,25 @@ def test_layers_bench_prints_the_table_and_writes_json(tmp_path, capsys):
 def test_layers_bench_rejects_bad_arguments(argv, capsys):
     assert main(["bench", *argv]) == 2
     assert "layers bench: error:" in capsys.readouterr().err
+
+
+def test_kernel_module_is_discovered_first_and_labelled_layers(monkeypatch):
+    """`benchmarks/contenders/kernel.py` joins the table by existing: stand a fake one in for it."""
+    import pkgutil
+    import sys
+    import types
+
+    fake = types.ModuleType("benchmarks.contenders.kernel")
+    fake.NAME, fake.available, fake.prepare = "numba kernel", lambda: None, None
+    monkeypatch.setitem(sys.modules, "benchmarks.contenders.kernel", fake)
+    real = pkgutil.iter_modules
+
+    def with_kernel(path):
+        found = [info for info in real(path) if info.name != "kernel"]
+        return [pkgutil.ModuleInfo(None, "kernel", False), *found]
+
+    monkeypatch.setattr(harness.pkgutil, "iter_modules", with_kernel)
+    kernel = harness.discover()[0]
+    assert (kernel.key, kernel.name, kernel.threaded) == ("kernel", "layers", True)
+    row = Measurement("kernel", kernel.name, 2, 200, 0.0, 0.0, 1.0, 1.0)
+    assert row.label == "layers (2 threads)"
