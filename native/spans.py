@@ -1,0 +1,90 @@
+"""Run tables: where an alpha plane is transparent, opaque or partial, row by row, found once.
+
+The compositor skips transparent pixels and copies opaque ones. Finding them while drawing costs
+a sweep over every pixel of every frame, even where a layer is 80% empty (a web view, a
+foreground border). Images and overlays change only when the app sends new ones, and a mask only
+when segmentation delivers one, so the classification is done here, once per new content, and
+the kernel then walks only the runs that draw something: a fully transparent row costs nothing.
+
+A table is one flat int32 array, so a numba typed list can hold one per source or mask:
+    table[y] .. table[y + 1]   the slice of `table` holding row y's runs (absolute indices)
+    table[h + 1:]              the runs: (start, stop, kind) triplets of source columns
+Columns are classified in chunks of `SPAN` (16) pixels aligned to column 0, consecutive chunks of
+one kind merged into one run, transparent runs left out. Kinds: `FULL` (every alpha 255) and
+`PARTIAL` (anything else that is not all 0).
+"""
+
+import numpy as np
+from numba import njit
+
+from native.config import NJIT
+
+SPAN = 16
+FULL = 1
+PARTIAL = 2
+
+
+@njit(inline="always", **NJIT)
+def _chunk_kind(alpha, first, count):
+    """0, FULL or PARTIAL for alpha[first:first + count] (mask bytes, or RGBA pixel words whose
+    zero means transparent and whose top byte is alpha). Unsigned indices: numba checks signed
+    ones for < 0 (negative indexing), which stops LLVM from vectorising the sweep."""
+    base = np.uint64(first)
+    acc_or = alpha[base]
+    acc_and = alpha[base]
+    if count == SPAN:
+        for k in range(SPAN):          # a literal trip count: unrolled and vectorised
+            acc_or |= alpha[base + np.uint64(k)]
+            acc_and &= alpha[base + np.uint64(k)]
+    else:
+        for k in range(count):
+            acc_or |= alpha[base + np.uint64(k)]
+            acc_and &= alpha[base + np.uint64(k)]
+    if acc_or == 0:
+        return 0
+    if alpha.itemsize == 4:
+        acc_and >>= 24
+    return FULL if acc_and == 255 else PARTIAL
+
+
+@njit(**NJIT)
+def _fill(alpha2d):
+    """The run table of a height x width plane of uint8 mask values or uint32 RGBA words."""
+    height, width = alpha2d.shape
+    chunks = (width + SPAN - 1) // SPAN
+    table = np.empty(height + 1 + 3 * height * chunks, np.int32)
+    used = height + 1
+    for y in range(height):
+        table[y] = used
+        row = alpha2d[y]
+        run_kind, run_start = 0, 0
+        for first in range(0, width, SPAN):
+            kind = _chunk_kind(row, first, min(SPAN, width - first))
+            if kind != run_kind:
+                if run_kind != 0:
+                    table[used], table[used + 1], table[used + 2] = run_start, first, run_kind
+                    used += 3
+                run_kind, run_start = kind, first
+        if run_kind != 0:
+            table[used], table[used + 1], table[used + 2] = run_start, width, run_kind
+            used += 3
+    table[height] = used
+    return table[:used].copy()
+
+
+def run_table(plane: np.ndarray) -> np.ndarray:
+    """The run table (see the module docstring) of a 2-D uint8 mask or an HxWx4 premultiplied RGBA
+    image (at most one run per chunk)."""
+    if plane.dtype != np.uint8 or plane.ndim not in (2, 3) or (plane.ndim == 3 and plane.shape[2] != 4):
+        raise ValueError(f"run_table needs a 2-D uint8 mask or HxWx4 uint8 RGBA, got "
+                         f"{plane.dtype} {plane.shape}")
+    plane = np.ascontiguousarray(plane)
+    if plane.ndim == 3:
+        plane = plane.view(np.uint32).reshape(plane.shape[0], plane.shape[1])
+    return _fill(plane)
+
+
+def runs_of_row(table: np.ndarray, y: int) -> list[tuple[int, int, int]]:
+    """Row y's runs as (start, stop, kind) tuples (for tests and debugging)."""
+    lo, hi = int(table[y]), int(table[y + 1])
+    return [tuple(int(v) for v in table[i:i + 3]) for i in range(lo, hi, 3)]
