@@ -60,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
     frames = max(1, round(args.seconds * args.fps))
     script = parse_script(demo_script(args.seconds))
     segmenter = make_segmenter() if args.virtual_background else None
-    sdk = build_sdk(script, camera=args.camera, segmenter=segmenter)
+    sdk = build_sdk(script, camera=args.camera, segmenter=segmenter, live_segmentation=True)
     apply_virtual_background(sdk, args.virtual_background)
     warm_up()
     try:

@@ -61,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
         segmenter = make_segmenter()          # the user asked for it: its absence is an error
     else:
         segmenter = _segmenter() if needs_segmenter(script) else None
-    sdk = build_sdk(script, camera=args.camera, segmenter=segmenter)
+    sdk = build_sdk(script, camera=args.camera, segmenter=segmenter, live_segmentation=True)
     apply_virtual_background(sdk, args.virtual_background)
     try:
         size = first_canvas(sdk, script)

@@ -117,6 +117,8 @@ class _Client:
         self.last_capture_time: float | None = None     # capture time of the last frame composed
         self.mask_cache: dict[str, tuple[int, np.ndarray]] = {}
         self.blur_cache: tuple[int, np.ndarray] | None = None
+        self.live_segmentation = False      # segment on a thread of its own (live runs)
+        self.live_segmenters: dict = {}     # participantUUID -> LiveSegmenter
         self.lock = threading.Lock()
         self.closed = False
 
@@ -146,7 +148,8 @@ class ZoomSdk:
                  window: tuple[int, int] = (1920, 1080), dpr: float = 1.0,
                  running_context: str = "inMeeting", require_capabilities: bool = True,
                  enforce_roles: bool = True, reuse_image_ids: bool = True, meeting: Meeting | None = None,
-                 file_url_timeout: float = imagedata.FILE_URL_TIMEOUT_S, base_dir: str | None = None):
+                 file_url_timeout: float = imagedata.FILE_URL_TIMEOUT_S, base_dir: str | None = None,
+                 live_segmentation: bool = False):
         _check_size(render_target, "render_target")
         _check_size(window, "window")
         if not (isinstance(dpr, (int, float)) and math.isfinite(dpr) and dpr > 0):
@@ -154,11 +157,12 @@ class ZoomSdk:
         manager = cameras if hasattr(cameras, "list_cameras") else _camera_manager(cameras, discover_devices)
         meeting = meeting or Meeting()
         local = meeting.add_local(screen_name, role, participant_uuid, camera=manager)
-        self._client = _Client(cameras=manager, meeting=meeting, webview=webview, segmenter=segmenter,
+        self._client = client = _Client(cameras=manager, meeting=meeting, webview=webview, segmenter=segmenter,
                                render_target=tuple(render_target), window=tuple(window), dpr=float(dpr),
                                local_uuid=local.participant_uuid, require_capabilities=require_capabilities,
                                enforce_roles=enforce_roles, reuse_image_ids=reuse_image_ids,
                                file_url_timeout=file_url_timeout, base_dir=base_dir)
+        client.live_segmentation = bool(live_segmentation)
         self._instance = _Instance(running_context)
         self._client.main = self
         meeting.subscribe(self._on_meeting_event)
@@ -796,8 +800,21 @@ class ZoomSdk:
             needs.add(self._client.local_uuid)
         return needs
 
-    def _mask(self, uuid: str, rgb: np.ndarray, seq) -> np.ndarray:
-        """The person mask of this frame, computed once per camera frame (cached by seq)."""
+    def _mask(self, uuid: str, rgb: np.ndarray, seq) -> np.ndarray | None:
+        """The person mask of this frame, computed once per camera frame (cached by seq).
+
+        With live segmentation the frame goes to that participant's segmentation thread and the
+        newest finished mask is used, so inference never blocks the render loop (None until the
+        first mask is ready: the background is replaced from then on)."""
+        if self._client.live_segmentation:
+            from compositor.segmentation import LiveSegmenter
+
+            live = self._client.live_segmenters.get(uuid)
+            if live is None:
+                live = self._client.live_segmenters[uuid] = LiveSegmenter(self._client.segmenter)
+            live.submit(rgb, seq if seq is not None else 0)
+            latest = live.latest()
+            return None if latest is None or latest[0].shape != rgb.shape[:2] else latest[0]
         cached = self._client.mask_cache.get(uuid)
         if cached is not None and seq is not None and cached[0] == seq and cached[1].shape == rgb.shape[:2]:
             return cached[1]
@@ -812,6 +829,8 @@ class ZoomSdk:
         if client.closed:
             return
         client.closed = True
+        for live in client.live_segmenters.values():
+            live.close()
         self._end_rendered()
         client.meeting.unsubscribe(client.main._on_meeting_event)
         client.meeting.close()

@@ -210,3 +210,27 @@ def test_immersive_example_replay():
         assert px(frame, 1546, 150) == (40, 160, 60)         # Bob (z1) above
     finally:
         sdk.close()
+
+
+def test_live_segmentation_runs_off_the_render_thread():
+    import time
+    import numpy as np
+    from cameras import StillCamera
+    from compositor.sdk import ZoomSdk
+
+    class HalfMask:
+        def segment(self, rgb):
+            mask = np.zeros(rgb.shape[:2], np.uint8)
+            mask[:, : rgb.shape[1] // 2] = 255
+            return mask
+
+    rgb = np.full((72, 128, 3), 100, np.uint8)
+    with ZoomSdk([StillCamera(rgb, name="s")], segmenter=HalfMask(), live_segmentation=True) as sdk:
+        run(sdk.config({"capabilities": ["setVirtualBackground"]}))
+        run(sdk.setVirtualBackground({"imageData": np.full((72, 128, 4), (0, 200, 0, 255), np.uint8)}))
+        deadline = time.monotonic() + 5
+        out = sdk.render()
+        while out[10, 100].tolist() != [0, 200, 0] and time.monotonic() < deadline:
+            time.sleep(0.02)
+            out = sdk.render()
+        assert out[10, 100].tolist() == [0, 200, 0] and out[10, 10].tolist() == [100, 100, 100]
