@@ -2,9 +2,14 @@
 
     layers bench                                  # both scenes, all contenders, 200 frames
     layers bench --scene camera-720p --frames 300 --contenders kernel,pillow,ffmpeg --json out.json
+    layers bench --segmentation                   # also the person-segmentation cost (issue 6)
 
 Prints per scene median and p99 per frame, the speed-up over Pillow, the distance to the
 memory-bandwidth floor and the one-off (first call) cost, then issue 2's targets as PASS/FAIL.
+Then the whole pipeline (issue 5): a file camera through the camera-720p scene into a null and an
+H.264 file sink for 300 frames at 30 fps, with end-to-end latency, drops, CPU and PASS/FAIL. It
+runs by default, unless --no-pipeline, or when --scene/--contenders narrow the run (then only
+with --pipeline).
 """
 
 from __future__ import annotations
@@ -33,6 +38,11 @@ def register(subparsers) -> None:
     parser.add_argument("--contenders", help="comma-separated module names, e.g. kernel,pillow (default: all)")
     parser.add_argument("--scale", type=float, default=1.0,
                         help="shrink the scenes for a quick smoke run; targets only mean something at 1")
+    parser.add_argument("--pipeline", action=argparse.BooleanOptionalAction, default=None,
+                        help="run the whole-pipeline latency benchmark (default: on unless --scene or "
+                             "--contenders narrow the run)")
+    parser.add_argument("--segmentation", action="store_true",
+                        help="also time person segmentation and run the pipeline with a virtual background")
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write the measurements as JSON")
     parser.set_defaults(func=run)
 
@@ -52,11 +62,47 @@ def run(args: argparse.Namespace) -> int:
     results = harness.run(scenes, contenders, args.frames, args.warmup, args.scale,
                           progress=lambda line: print(f"  measuring {line}", file=sys.stderr, flush=True))
     report.print_report(results)
+    extra = _pipeline_and_segmentation(args)
     if args.json:
         payload = [{**asdict(result), "floor_ms": result.floor.ms} for result in results]
         args.json.write_text(json.dumps({"scale": args.scale, "scenes": payload,
-                                         "targets": report.check_targets(results)}, indent=2))
+                                         "targets": report.check_targets(results), **extra}, indent=2))
     return 0
+
+
+def _wants_pipeline(args: argparse.Namespace) -> bool:
+    """On by default for the full run; a run narrowed by --scene/--contenders asks for it."""
+    pipeline = getattr(args, "pipeline", None)
+    if pipeline is not None:
+        return pipeline
+    return args.scene is None and args.contenders is None
+
+
+def _pipeline_and_segmentation(args: argparse.Namespace) -> dict:
+    """Issue 5's pipeline run and, with --segmentation, issue 6's segmentation figures; printed and returned."""
+    extra: dict = {}
+    segmentation = getattr(args, "segmentation", False)
+    if segmentation:
+        from benchmarks import segmentation_bench
+
+        print("  measuring person segmentation", file=sys.stderr, flush=True)
+        extra["segmentation"] = segmentation_bench.run(frames=100)
+        print("\nsegmentation per 720p frame, one core (ms, median / p99):")
+        for stage in ("inference", "refinement", "total", "blur"):
+            ms = extra["segmentation"][f"{stage}_ms"]
+            print(f"  {stage:<12}{ms['median']:>8.1f}{ms['p99']:>8.1f}")
+    if _wants_pipeline(args):
+        from benchmarks import pipeline_bench
+
+        runs = [False, True] if segmentation else [False]
+        extra["pipeline"] = []
+        for with_segmentation in runs:
+            print("  measuring the whole pipeline" + (" with segmentation" if with_segmentation else ""),
+                  file=sys.stderr, flush=True)
+            result = pipeline_bench.run(segmentation=with_segmentation)
+            print("\n" + pipeline_bench.format_report(result))
+            extra["pipeline"].append(result)
+    return extra
 
 
 def _scenes(name: str | None, known) -> list[str]:
