@@ -328,30 +328,84 @@ def _row_taps(p, y, limit):
 
 
 @njit(**NJIT)
-def _dest_mask_bounds(drow, d_first, d_step, n):
-    """The first and one-past-last k in 0..n-1 whose destination mask is not 0 (a circle cutout
-    leaves its corners out: neither sampled nor drawn)."""
+def _dest_mask_bounds(drow, n, mirror):
+    """The first and one-past-last k in 0..n-1 whose destination mask drow[k] (drow[n - 1 - k]
+    when mirrored) is not 0: a circle cutout's corners are neither sampled nor drawn."""
     lo, hi = 0, n
-    while lo < hi and drow[d_first + d_step * lo] == 0:
+    while lo < hi and drow[n - 1 - lo if mirror else lo] == 0:
         lo += 1
-    while hi > lo and drow[d_first + d_step * (hi - 1)] == 0:
+    while hi > lo and drow[n - hi if mirror else hi - 1] == 0:
         hi -= 1
     return lo, hi
 
 
 @njit(**NJIT)
-def _vertical_pass(vert, top, bottom, channels, lo, hi, wy):
-    """vert[(s - lo) * 4 + c] = top * (2048 - wy) + bottom * wy for source columns lo..hi-1
-    (rows flattened; one literal-channel loop per case so it vectorises)."""
+def _vertical_pass(vert, top, bottom, wy):
+    """vert = top * (2048 - wy) + bottom * wy over flattened source row pieces: the first,
+    vectorised half of a bilinear sample, kept in 11-bit fixed point."""
     wt = WEIGHT_ONE - wy
-    if channels == 3:
-        for s in range(lo, hi):
-            j = (s - lo) * 4
-            for c in range(3):
-                vert[j + c] = np.int32(top[3 * s + c]) * wt + np.int32(bottom[3 * s + c]) * wy
-    else:
-        for i in range(4 * lo, 4 * hi):
-            vert[i - 4 * lo] = np.int32(top[i]) * wt + np.int32(bottom[i]) * wy
+    for i in range(top.shape[0]):
+        vert[i] = np.int32(top[i]) * wt + np.int32(bottom[i]) * wy
+
+
+@njit(**NJIT)
+def _horizontal_rgb(dst, vert, first, second, weight, lo, mask, mirror, masked):
+    """Opaque RGB, the common scaled case (camera tiles): the second half of the bilinear sample
+    for every pixel of `dst` from `vert` (stride 3, source column lo first), then the optional
+    destination mask (pixel k reads mask[k], or mask[n - 1 - k] when mirrored)."""
+    n = first.shape[0]
+    for k in range(n):
+        m = np.int32(255)
+        if masked:
+            m = np.int32(mask[_u(n - 1 - k if mirror else k)])
+            if m == 0:
+                continue
+        j0, j1 = _u(3 * (first[k] - lo)), _u(3 * (second[k] - lo))
+        wx = weight[k]
+        wl = WEIGHT_ONE - wx
+        c0 = (vert[j0] * wl + vert[j1] * wx + ROUND_2D) >> (2 * WEIGHT_BITS)
+        c1 = (vert[j0 + _u(1)] * wl + vert[j1 + _u(1)] * wx + ROUND_2D) >> (2 * WEIGHT_BITS)
+        c2 = (vert[j0 + _u(2)] * wl + vert[j1 + _u(2)] * wx + ROUND_2D) >> (2 * WEIGHT_BITS)
+        if m == 255:
+            dst[3 * k] = c0
+            dst[3 * k + 1] = c1
+            dst[3 * k + 2] = c2
+        else:
+            _blend_rgb(dst, k, c0, c1, c2, m)
+
+
+@njit(**NJIT)
+def _horizontal_any(dst, vert, channels, first, second, weight, lo, vmask, has_smask,
+                    mask, mirror, has_dmask):
+    """Any scaled source (RGBA, a source mask in `vmask`): the general per-pixel formula."""
+    n = first.shape[0]
+    for k in range(n):
+        m = np.int32(255)
+        if has_dmask:
+            m = np.int32(mask[_u(n - 1 - k if mirror else k)])
+            if m == 0:
+                continue
+        i0, i1 = first[k] - lo, second[k] - lo
+        wx = weight[k]
+        wl = WEIGHT_ONE - wx
+        if has_smask:
+            ms = (vmask[_u(i0)] * wl + vmask[_u(i1)] * wx + ROUND_2D) >> (2 * WEIGHT_BITS)
+            m = div255(m * ms)
+            if m == 0:
+                continue
+        j0, j1 = _u(i0 * channels), _u(i1 * channels)
+        a = np.int32(255)
+        if channels == 4:
+            a = (vert[j0 + _u(3)] * wl + vert[j1 + _u(3)] * wx + ROUND_2D) >> (2 * WEIGHT_BITS)
+            if a == 0:
+                continue
+        c0 = (vert[j0] * wl + vert[j1] * wx + ROUND_2D) >> (2 * WEIGHT_BITS)
+        c1 = (vert[j0 + _u(1)] * wl + vert[j1 + _u(1)] * wx + ROUND_2D) >> (2 * WEIGHT_BITS)
+        c2 = (vert[j0 + _u(2)] * wl + vert[j1 + _u(2)] * wx + ROUND_2D) >> (2 * WEIGHT_BITS)
+        if channels == 3:
+            _blend_rgb(dst, k, c0, c1, c2, m)
+        else:
+            _blend_rgba(dst, k, c0, c1, c2, a, m)
 
 
 @njit(**NJIT)
@@ -363,57 +417,31 @@ def _scaled_row(orow, p, y, x0, x1, src, smask, has_smask, dmask, has_dmask,
     dx, dy, dw = int(p[DX]), int(p[DY]), int(p[DW])
     n = x1 - x0
     k_lo, k_hi = 0, n
-    dmask_row = dmask[y - dy if has_dmask else 0]
-    d_first, d_step = x0 - dx, 1
-    if p[DEST_MASK_MIRROR] != 0:
-        d_first, d_step = dw - 1 - (x0 - dx), -1
+    d_mirror = p[DEST_MASK_MIRROR] != 0
+    d_first = dx + dw - x1 if d_mirror else x0 - dx     # the window's first mask column in memory
+    mask = dmask[y - dy if has_dmask else 0]
     if has_dmask:
-        k_lo, k_hi = _dest_mask_bounds(dmask_row, d_first, d_step, n)
+        mask = mask[d_first:d_first + n]
+        k_lo, k_hi = _dest_mask_bounds(mask, n, d_mirror)
         if k_lo >= k_hi:
             return
+        mask = mask[n - k_hi:n - k_lo] if d_mirror else mask[k_lo:k_hi]
     channels = src.shape[2]
     r0, r1, wy = _row_taps(p, y, src.shape[0])
     lo = min(first[k_lo], first[k_hi - 1])
     hi = max(second[k_lo], second[k_hi - 1]) + 1
     row_len = src.shape[1] * channels
-    _vertical_pass(vert, src[r0].reshape(row_len), src[r1].reshape(row_len), channels, lo, hi, wy)
+    _vertical_pass(vert, src[r0].reshape(row_len)[channels * lo:channels * hi],
+                   src[r1].reshape(row_len)[channels * lo:channels * hi], wy)
     if has_smask:
-        mtop, mbottom = smask[r0], smask[r1]
-        wt = WEIGHT_ONE - wy
-        for s in range(lo, hi):
-            vmask[s - lo] = np.int32(mtop[s]) * wt + np.int32(mbottom[s]) * wy
-    for k in range(k_lo, k_hi):
-        m = np.int32(255)
-        if has_dmask:
-            m = np.int32(dmask_row[d_first + d_step * k])
-            if m == 0:
-                continue
-        i0, i1 = first[k] - lo, second[k] - lo
-        wx = weight[k]
-        wl = WEIGHT_ONE - wx
-        if has_smask:
-            ms = (vmask[i0] * wl + vmask[i1] * wx + ROUND_2D) >> (2 * WEIGHT_BITS)
-            m = div255(m * ms)
-            if m == 0:
-                continue
-        j0, j1 = i0 * 4, i1 * 4
-        a = np.int32(255)
-        if channels == 4:
-            a = (vert[j0 + 3] * wl + vert[j1 + 3] * wx + ROUND_2D) >> (2 * WEIGHT_BITS)
-            if a == 0:
-                continue
-        c0 = (vert[j0] * wl + vert[j1] * wx + ROUND_2D) >> (2 * WEIGHT_BITS)
-        c1 = (vert[j0 + 1] * wl + vert[j1 + 1] * wx + ROUND_2D) >> (2 * WEIGHT_BITS)
-        c2 = (vert[j0 + 2] * wl + vert[j1 + 2] * wx + ROUND_2D) >> (2 * WEIGHT_BITS)
-        if channels == 3:
-            if m == 255:
-                orow[3 * (x0 + k)] = c0
-                orow[3 * (x0 + k) + 1] = c1
-                orow[3 * (x0 + k) + 2] = c2
-            else:
-                _blend_rgb(orow, x0 + k, c0, c1, c2, m)
-        else:
-            _blend_rgba(orow, x0 + k, c0, c1, c2, a, m)
+        _vertical_pass(vmask, smask[r0][lo:hi], smask[r1][lo:hi], wy)
+    dst = orow[3 * (x0 + k_lo):3 * (x0 + k_hi)]
+    taps = first[k_lo:k_hi], second[k_lo:k_hi], weight[k_lo:k_hi]
+    if channels == 3 and not has_smask:
+        _horizontal_rgb(dst, vert, taps[0], taps[1], taps[2], lo, mask, d_mirror, has_dmask)
+    else:
+        _horizontal_any(dst, vert, channels, taps[0], taps[1], taps[2], lo, vmask, has_smask,
+                        mask, d_mirror, has_dmask)
 
 
 @njit(**NJIT)
