@@ -24,6 +24,7 @@ import cv2
 import numpy as np
 
 from compositor.errors import LayersError, LayersValueError
+from compositor.layout import RESOLUTIONS
 
 log = logging.getLogger(__name__)
 
@@ -40,8 +41,13 @@ def register(subparsers) -> None:
     parser.add_argument("--camera", metavar="ID|PATH",
                         help="the local camera: an id from `layers cameras`, an image or video path, "
                              "or a spec such as test:1280x720@30 (default: the script's, else 'test')")
-    parser.add_argument("--frames", type=int, metavar="N",
+    length = parser.add_mutually_exclusive_group()
+    length.add_argument("--frames", type=int, metavar="N",
                         help="render N frames (default: until the last step has run)")
+    length.add_argument("--seconds", type=float, metavar="S", help="render S seconds (frames = S x fps)")
+    parser.add_argument("--resolution", choices=sorted(RESOLUTIONS),
+                        help="the canvas: camera mode's renderTarget and the immersive window "
+                             "(default: the script's, else 1280x720 camera / 1920x1080 immersive)")
     parser.add_argument("--fps", type=float, default=DEFAULT_FPS, help=f"output frame rate (default {DEFAULT_FPS:g})")
     add_virtual_background_argument(parser)
     add_output_arguments(parser)
@@ -53,9 +59,17 @@ def run(args: argparse.Namespace) -> int:
     from compositor.outputs import open_outputs, uses_stdout
     from compositor.sdk.script import build_sdk, first_canvas, load_script, needs_segmenter
 
+    if args.seconds is not None:
+        if not args.seconds > 0:
+            raise LayersValueError(f"--seconds must be positive, got {args.seconds}")
+        args.frames = max(1, round(args.seconds * args.fps))
     if args.frames is not None and args.frames < 1:
         raise LayersValueError(f"--frames must be at least 1, got {args.frames}")
     script = load_script(args.script)
+    if args.resolution:
+        width, height = RESOLUTIONS[args.resolution]
+        script.render_target = (width, height)
+        script.window = (round(width / script.dpr), round(height / script.dpr))
     report = sys.stderr if uses_stdout(args) else sys.stdout
     if args.virtual_background:
         segmenter = make_segmenter()          # the user asked for it: its absence is an error
