@@ -74,7 +74,8 @@ PROJECT_CODES = {
     Code.IMAGE_TOO_LARGE: "imageData over the documented limit after encoding (15 MB; 20 MB for setVideoFilter)",
     Code.CAMERA_NOT_FOUND: "setCamera / setVideoSettings with a camera id that listCameras does not list",
     Code.FILE_URL_FAILED: "setVirtualBackground's fileUrl could not be read (missing file, HTTP error, timeout, "
-                          "over the size cap, not an image)",
+                          "over the size or time cap, not an image) or was refused (scheme, redirect, private "
+                          "address without allow_private_urls, local path outside base_dir)",
     Code.CONTEXT_ALREADY_RUNNING: "runRenderingContext while this app already runs a rendering context",
 }
 

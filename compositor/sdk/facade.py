@@ -140,6 +140,10 @@ class ZoomSdk:
     reuse_image_ids: drawImage with identical geometry replaces and returns the same imageId (True)
         or a new one (False); layers-behaviour.md §9.2.
     meeting: share a `Meeting` between several SDK objects (several apps or users).
+    base_dir: the app's directory; setVirtualBackground's local fileUrl paths must lie inside it
+        (default: the working directory).
+    allow_private_urls: let fileUrl fetch from loopback and private addresses (refused by default:
+        an app must not make this machine probe its own network; tests serving 127.0.0.1 need it).
     """
 
     def __init__(self, cameras=(), *, role: str = "host", screen_name: str = "Me",
@@ -149,7 +153,7 @@ class ZoomSdk:
                  running_context: str = "inMeeting", require_capabilities: bool = True,
                  enforce_roles: bool = True, reuse_image_ids: bool = True, meeting: Meeting | None = None,
                  file_url_timeout: float = imagedata.FILE_URL_TIMEOUT_S, base_dir: str | None = None,
-                 live_segmentation: bool = False):
+                 live_segmentation: bool = False, allow_private_urls: bool = False):
         _check_size(render_target, "render_target")
         _check_size(window, "window")
         if not (isinstance(dpr, (int, float)) and math.isfinite(dpr) and dpr > 0):
@@ -161,7 +165,8 @@ class ZoomSdk:
                                render_target=tuple(render_target), window=tuple(window), dpr=float(dpr),
                                local_uuid=local.participant_uuid, require_capabilities=require_capabilities,
                                enforce_roles=enforce_roles, reuse_image_ids=reuse_image_ids,
-                               file_url_timeout=file_url_timeout, base_dir=base_dir)
+                               file_url_timeout=file_url_timeout, base_dir=base_dir,
+                               allow_private_urls=bool(allow_private_urls))
         client.live_segmentation = bool(live_segmentation)
         self._instance = _Instance(running_context)
         self._client.main = self
@@ -536,7 +541,8 @@ class ZoomSdk:
         if options.get("imageData") is not None:
             return imagedata.decode_image_data(options["imageData"], limit=imagedata.LIMIT_15MB)
         return imagedata.load_file_url(options["fileUrl"], base_dir=self._client.base_dir,
-                                       timeout=self._client.file_url_timeout)
+                                       timeout=self._client.file_url_timeout,
+                                       allow_private=self._client.allow_private_urls)
 
     @api(contexts=VB_CONTEXTS)
     async def removeVirtualBackground(self, options: dict) -> dict:

@@ -11,18 +11,29 @@ Anything malformed (wrong length, bad base64, zero or absurd sizes) is rejected 
 10044 "Failed to decode the virtual image data.", the reason appended so the caller can fix it.
 
 `setVirtualBackground`'s `fileUrl` is fetched here too, the way the SDK does it in JavaScript: the
-image is drawn onto a canvas 1280 px wide, aspect kept, and sent on as ImageData.
+image is drawn onto a canvas 1280 px wide, aspect kept, and sent on as ImageData. An app may be
+hostile, so fetching is fenced (issue 8): http, https and file only; a size cap and a wall-clock
+deadline for the whole fetch (not only per socket read, so a server trickling bytes cannot hold a
+worker); at most `MAX_REDIRECTS` redirects, never to another scheme; loopback, private, link-local
+and other non-public addresses refused unless `allow_private` (checked on the connected socket, so a
+DNS answer that changes between check and connect cannot slip through); local paths and file://
+URLs only inside `base_dir` (symlinks resolved first).
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import http.client
 import io
+import ipaddress
 import math
 import os
+import time
+import urllib.error
 import urllib.parse
 import urllib.request
+from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -37,6 +48,9 @@ LIMIT_20MB = 20_000_000   # setVideoFilter: "limited to 15MB 20MB after encoding
 FILE_URL_WIDTH = 1280     # the SDK's getImageData() draws fileUrl images 1280 px wide
 FILE_URL_MAX_BYTES = 50_000_000
 FILE_URL_TIMEOUT_S = 20.0
+FILE_URL_MAX_PIXELS = 50_000_000   # decoded size cap (an 8K photo is 33 MP): a tiny PNG can claim 16k x 16k
+MAX_REDIRECTS = 5
+READ_CHUNK = 64 * 1024
 
 
 def decode_image_data(image_data, limit: int | None = None, field: str = "imageData") -> np.ndarray:
@@ -138,46 +152,144 @@ def _check_array(array: np.ndarray, field: str) -> np.ndarray:
 
 
 def load_file_url(url: str, *, base_dir: str | os.PathLike | None = None,
-                  timeout: float = FILE_URL_TIMEOUT_S, max_bytes: int = FILE_URL_MAX_BYTES) -> np.ndarray:
+                  timeout: float = FILE_URL_TIMEOUT_S, max_bytes: int = FILE_URL_MAX_BYTES,
+                  allow_private: bool = False) -> np.ndarray:
     """Fetch `fileUrl` (local path, file:// or http(s)) and decode it as the SDK does: 1280 px wide.
 
-    Reads at most `max_bytes` and gives up after `timeout` seconds; any failure is a clear
+    Reads at most `max_bytes` and gives up after `timeout` seconds in all; local paths resolve
+    against `base_dir` (default: the working directory) and must stay inside it; http(s) to a
+    loopback or private address is refused unless `allow_private`. Any failure is a clear
     FILE_URL_FAILED error naming the URL and the reason. Blocking: call it from a worker thread.
     """
     if not isinstance(url, str) or not url.strip():
         raise api_error(Code.INVALID_ARGUMENT, f"fileUrl must be a non-empty string, got {url!r}")
     try:
-        encoded = _read_url(url, base_dir, timeout, max_bytes)
+        encoded = _read_url(url, base_dir, time.monotonic() + timeout, max_bytes, allow_private)
         with Image.open(io.BytesIO(encoded)) as image:
+            if image.width * image.height > FILE_URL_MAX_PIXELS:
+                raise _url_error(url, f"{image.width}x{image.height} is over the "
+                                      f"{FILE_URL_MAX_PIXELS / 1e6:.0f} megapixel cap")
             image = ImageOps.exif_transpose(image).convert("RGBA")   # browsers honour EXIF orientation
             height = max(1, math.floor(FILE_URL_WIDTH * image.height / image.width))
             image = image.resize((FILE_URL_WIDTH, height), Image.Resampling.BILINEAR)
             return np.ascontiguousarray(np.asarray(image))
     except ZoomApiError:
         raise
-    except (OSError, ValueError, UnidentifiedImageError, Image.DecompressionBombError) as error:
-        raise api_error(Code.FILE_URL_FAILED, f"fileUrl {url!r} could not be loaded: {error}") from None
+    except (OSError, ValueError, http.client.HTTPException, UnidentifiedImageError,
+            Image.DecompressionBombError) as error:
+        raise _url_error(url, f"could not be loaded: {error}") from None
 
 
-def _read_url(url: str, base_dir, timeout: float, max_bytes: int) -> bytes:
+def _url_error(url: str, reason: str) -> ZoomApiError:
+    return api_error(Code.FILE_URL_FAILED, f"fileUrl {url[:200]!r} {reason}")
+
+
+def _read_url(url: str, base_dir, deadline: float, max_bytes: int, allow_private: bool) -> bytes:
     scheme = urllib.parse.urlsplit(url).scheme.lower()
     if scheme in ("http", "https"):
+        opener = _opener(allow_private)
         request = urllib.request.Request(url, headers={"User-Agent": "layers-compositor"})
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            return _read_capped(response, url, max_bytes)
+        with opener.open(request, timeout=_remaining(deadline, url)) as response:
+            return _read_capped(response, url, max_bytes, deadline)
     if scheme == "file":
         path = urllib.request.url2pathname(urllib.parse.urlsplit(url).path)
     elif scheme == "":
-        path = os.path.join(base_dir, url) if base_dir is not None else url
+        path = url
     else:
-        raise api_error(Code.FILE_URL_FAILED, f"fileUrl {url!r}: unsupported scheme {scheme!r} "
-                                              "(use http, https, file or a local path)")
-    with open(path, "rb") as handle:
-        return _read_capped(handle, url, max_bytes)
+        raise _url_error(url, f"has unsupported scheme {scheme!r} (use http, https, file or a local path)")
+    with open(_inside(path, base_dir, url), "rb") as handle:
+        return _read_capped(handle, url, max_bytes, deadline)
 
 
-def _read_capped(stream, url: str, max_bytes: int) -> bytes:
-    data = stream.read(max_bytes + 1)
-    if len(data) > max_bytes:
-        raise api_error(Code.FILE_URL_FAILED, f"fileUrl {url!r} is larger than the {max_bytes / 1e6:.0f} MB cap")
-    return data
+def _inside(path: str, base_dir, url: str) -> Path:
+    """`path` (relative to base_dir) resolved, refused unless it lies inside base_dir."""
+    base = Path(base_dir if base_dir is not None else os.getcwd()).resolve()
+    resolved = (base / path).resolve()
+    if not resolved.is_relative_to(base):
+        raise _url_error(url, f"is outside the app's directory {str(base)!r}; local images must be inside it")
+    return resolved
+
+
+def _remaining(deadline: float, url: str) -> float:
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise _url_error(url, "timed out")
+    return left
+
+
+def _read_capped(stream, url: str, max_bytes: int, deadline: float) -> bytes:
+    """Read to the end in chunks, failing past `max_bytes` or the deadline (a slow server cannot stall)."""
+    chunks, size = [], 0
+    while True:
+        chunk = stream.read1(READ_CHUNK) if hasattr(stream, "read1") else stream.read(READ_CHUNK)
+        if not chunk:
+            return b"".join(chunks)
+        size += len(chunk)
+        if size > max_bytes:
+            raise _url_error(url, f"is larger than the {max_bytes / 1e6:.0f} MB cap")
+        chunks.append(chunk)
+        _remaining(deadline, url)
+
+
+def _check_peer(sock, allow_private: bool) -> None:
+    """Refuse a connection that reached a non-public address (checked after connect: no DNS race)."""
+    if allow_private:
+        return
+    address = ipaddress.ip_address(sock.getpeername()[0].split("%", 1)[0])
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    if not address.is_global or address.is_multicast:
+        sock.close()
+        raise urllib.error.URLError(f"refused to fetch from non-public address {address} (loopback and private "
+                                    "networks need ZoomSdk(allow_private_urls=True))")
+
+
+def _connection(base: type, allow_private: bool) -> type:
+    """`base` whose socket is checked right after connect, before any byte (or TLS hello) is sent."""
+    class Checked(base):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            create = self._create_connection
+
+            def checked(*create_args, **create_kwargs):
+                sock = create(*create_args, **create_kwargs)
+                _check_peer(sock, allow_private)
+                return sock
+            self._create_connection = checked
+    return Checked
+
+
+class _Redirects(urllib.request.HTTPRedirectHandler):
+    """Follow at most MAX_REDIRECTS redirects, and only to http(s) (urllib itself also allows ftp)."""
+
+    max_redirections = MAX_REDIRECTS
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        scheme = urllib.parse.urlsplit(urllib.parse.urljoin(req.full_url, newurl)).scheme.lower()
+        if scheme not in ("http", "https"):
+            raise urllib.error.URLError(f"redirect to {newurl[:200]!r} refused: only http and https are followed")
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+class _Http(urllib.request.HTTPHandler):
+    def __init__(self, allow_private: bool):
+        super().__init__()
+        self._connection = _connection(http.client.HTTPConnection, allow_private)
+
+    def http_open(self, req):
+        return self.do_open(self._connection, req)
+
+
+class _Https(urllib.request.HTTPSHandler):
+    def __init__(self, allow_private: bool):
+        super().__init__()
+        self._connection = _connection(http.client.HTTPSConnection, allow_private)
+
+    def https_open(self, req):
+        return self.do_open(self._connection, req, context=self._context, check_hostname=self._check_hostname)
+
+
+def _opener(allow_private: bool) -> urllib.request.OpenerDirector:
+    """urllib without proxies (a proxy would hide the peer address) and with the checks above."""
+    return urllib.request.build_opener(urllib.request.ProxyHandler({}), _Http(allow_private),
+                                       _Https(allow_private), _Redirects())

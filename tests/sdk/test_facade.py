@@ -419,7 +419,7 @@ def test_virtual_background_rejections(make_sdk):
 def test_virtual_background_from_file_url_is_1280_wide(make_sdk, tmp_path):
     from PIL import Image
     Image.new("RGB", (640, 400), (10, 20, 30)).save(tmp_path / "bg.png")
-    sdk = make_sdk(segmenter=MaskSegmenter())
+    sdk = make_sdk(segmenter=MaskSegmenter(), base_dir=str(tmp_path))
     run(sdk.setVirtualBackground({"fileUrl": str(tmp_path / "bg.png")}))
     assert sdk.scene.my_video.background.pixels.shape == (800, 1280, 4)
 

@@ -83,10 +83,10 @@ def test_the_15mb_limit_uses_the_encoded_size():
 
 def test_file_url_local_path_and_file_scheme_are_1280_wide(tmp_path):
     Image.new("RGB", (400, 300), (9, 8, 7)).save(tmp_path / "bg.jpg")
-    rgba = load_file_url(str(tmp_path / "bg.jpg"))
+    rgba = load_file_url(str(tmp_path / "bg.jpg"), base_dir=tmp_path)
     assert rgba.shape == (960, 1280, 4) and rgba[0, 0, 3] == 255
     assert load_file_url("bg.jpg", base_dir=tmp_path).shape == (960, 1280, 4)
-    assert load_file_url((tmp_path / "bg.jpg").as_uri()).shape == (960, 1280, 4)
+    assert load_file_url((tmp_path / "bg.jpg").as_uri(), base_dir=tmp_path).shape == (960, 1280, 4)
 
 
 @pytest.mark.parametrize("url", ["/no/such.png", "ftp://example.com/x.png", ""])
@@ -99,7 +99,7 @@ def test_file_url_failures_are_clear(url, tmp_path):
 def test_file_url_not_an_image(tmp_path):
     (tmp_path / "x.png").write_text("hello")
     with pytest.raises(Exception) as info:
-        load_file_url(str(tmp_path / "x.png"))
+        load_file_url(str(tmp_path / "x.png"), base_dir=tmp_path)
     assert info.value.code == Code.FILE_URL_FAILED and "x.png" in info.value.message
 
 
@@ -129,13 +129,13 @@ def server(tmp_path):
 
 def test_file_url_over_http_with_size_cap_and_timeout(server, tmp_path):
     Image.new("RGB", (640, 360), (1, 2, 3)).save(tmp_path / "bg.png")
-    assert load_file_url(f"{server}/bg.png").shape == (720, 1280, 4)
+    assert load_file_url(f"{server}/bg.png", allow_private=True).shape == (720, 1280, 4)
     with pytest.raises(Exception) as info:
-        load_file_url(f"{server}/bg.png", max_bytes=100)
+        load_file_url(f"{server}/bg.png", max_bytes=100, allow_private=True)
     assert info.value.code == Code.FILE_URL_FAILED and "cap" in info.value.message
     with pytest.raises(Exception) as info:
-        load_file_url(f"{server}/missing.png")
+        load_file_url(f"{server}/missing.png", allow_private=True)
     assert info.value.code == Code.FILE_URL_FAILED and "404" in info.value.message
     with pytest.raises(Exception) as info:
-        load_file_url(f"{server}/slow", timeout=0.2)
+        load_file_url(f"{server}/slow", timeout=0.2, allow_private=True)
     assert info.value.code == Code.FILE_URL_FAILED
