@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
+import logging
 import math
 import threading
 import time
@@ -38,6 +39,8 @@ from compositor.sdk.errors import Code, api_error
 from compositor.sdk.events import EVENTS, EventHub
 from compositor.sdk.meeting import HOST_ROLES, Meeting
 from native.premultiply import premultiply
+
+log = logging.getLogger(__name__)
 
 CLIENT_VERSION = "6.0.0.99999"       # high enough for every API implemented here (setVideoFilter: 5.14.5)
 MAX_FRAME_RATE = 60.0                # CEF caps windowless rendering at 60 fps
@@ -115,10 +118,11 @@ class _Client:
         self.video_filter_all_meetings = False
         self.compositor = None
         self.last_capture_time: float | None = None     # capture time of the last frame composed
-        self.mask_cache: dict[str, tuple[int, np.ndarray]] = {}
+        self.mask_cache: dict[str, tuple[int, np.ndarray | None, tuple[int, int]]] = {}  # uuid -> (seq, mask, size)
         self.blur_cache: tuple[int, np.ndarray] | None = None
         self.live_segmentation = False      # segment on a thread of its own (live runs)
         self.live_segmenters: dict = {}     # participantUUID -> LiveSegmenter
+        self.segmentation_errors: dict[str, str] = {}   # participantUUID -> why its segmentation fails now
         self.lock = threading.Lock()
         self.closed = False
 
@@ -725,6 +729,9 @@ class ZoomSdk:
                     key = ("participant", entry["participantUUID"])
                     self._client.store.update(lambda scene: scene.without(key))
                     self._client.mask_cache.pop(entry["participantUUID"], None)
+                    live = self._client.live_segmenters.pop(entry["participantUUID"], None)
+                    if live is not None:               # its thread ends with the participant
+                        live.close()
         self._broadcast(name, payload)
 
     def _on_media_change(self, media: dict) -> None:
@@ -816,17 +823,44 @@ class ZoomSdk:
             from compositor.segmentation import LiveSegmenter
 
             live = self._client.live_segmenters.get(uuid)
-            if live is None:
-                live = self._client.live_segmenters[uuid] = LiveSegmenter(self._client.segmenter)
+            if live is None:   # on_error: the facade reports failures itself, per participant, below
+                live = self._client.live_segmenters[uuid] = LiveSegmenter(self._client.segmenter,
+                                                                          on_error=lambda error: None)
             live.submit(rgb, seq if seq is not None else 0)
+            if live.failing:                      # a stale mask would cut the wrong shape: none at all
+                return self._segmentation_failed(uuid, live.last_error)
+            self._segmentation_works(uuid)
             latest = live.latest()
             return None if latest is None or latest[0].shape != rgb.shape[:2] else latest[0]
         cached = self._client.mask_cache.get(uuid)
-        if cached is not None and seq is not None and cached[0] == seq and cached[1].shape == rgb.shape[:2]:
+        if cached is not None and seq is not None and cached[0] == seq and cached[2] == rgb.shape[:2]:
             return cached[1]
-        mask = self._client.segmenter.segment(rgb)
-        self._client.mask_cache[uuid] = (seq, mask)
+        try:
+            mask = self._client.segmenter.segment(rgb)
+        except Exception as error:   # noqa: BLE001 - a failing model must not stop the video (issue 8)
+            mask = self._segmentation_failed(uuid, error)
+        else:
+            self._segmentation_works(uuid)
+        self._client.mask_cache[uuid] = (seq, mask, rgb.shape[:2])
         return mask
+
+    def _segmentation_failed(self, uuid: str, error: BaseException | None) -> None:
+        """Fall back to no background replacement for this participant; say so once per failure."""
+        errors = self._client.segmentation_errors
+        if uuid not in errors:
+            errors[uuid] = reason = f"{type(error).__name__}: {error}"
+            log.error("person segmentation failed for participant %s (%s); showing their video without "
+                      "background replacement until it works again", uuid, reason)
+        return None
+
+    def _segmentation_works(self, uuid: str) -> None:
+        if self._client.segmentation_errors.pop(uuid, None) is not None:
+            log.info("person segmentation for participant %s works again", uuid)
+
+    @property
+    def segmentation_errors(self) -> dict[str, str]:
+        """participantUUID -> why person segmentation fails for them now (empty while all is well)."""
+        return dict(self._client.segmentation_errors)
 
     # -- life cycle ---------------------------------------------------------------------------
     def close(self) -> None:
@@ -835,7 +869,7 @@ class ZoomSdk:
         if client.closed:
             return
         client.closed = True
-        for live in client.live_segmenters.values():
+        for live in list(client.live_segmenters.values()):
             live.close()
         self._end_rendered()
         client.meeting.unsubscribe(client.main._on_meeting_event)

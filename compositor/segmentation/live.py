@@ -33,7 +33,8 @@ class LiveSegmenter:
     rate: at most this many masks per second (None: as fast as frames come, i.e. the camera rate).
     on_error: called once, on the worker thread, with the first exception `segment` raises; later
     errors are only counted (`errors`). Without it the first error is logged. After an error
-    `latest()` keeps returning the last good mask.
+    `latest()` keeps returning the last good mask, and `failing` is True until a frame segments again
+    (a caller that must not show a stale mask checks it).
     Use as a context manager, or call `close()` (idempotent).
     """
 
@@ -49,6 +50,7 @@ class LiveSegmenter:
         self.frames_dropped = 0
         self.errors = 0
         self.last_error: BaseException | None = None
+        self.failing = False          # the newest segment() call raised
         self._cond = threading.Condition()
         self._closed = False
         # Two frame buffers: submit copies into _pending_buf while the worker reads _work_buf, so a
@@ -124,11 +126,13 @@ class LiveSegmenter:
             try:
                 mask = self.segmenter.segment(frame)
             except Exception as exc:  # the thread must survive a bad frame; reported once
+                self.failing = True
                 self._report(exc)
                 continue
             with self._cond:
                 self._latest = (mask, seq)
                 self.frames_segmented += 1
+                self.failing = False
 
     def _report(self, exc: Exception) -> None:
         self.errors += 1
