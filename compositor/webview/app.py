@@ -1,0 +1,242 @@
+"""Run a real Zoom App against a `ZoomSdk`: its main page and its off-screen camera page.
+
+    frames = WebViewFrames()
+    sdk = ZoomSdk(cameras=[...], webview=frames)
+    with WebApp(sdk, "examples/camera-app", frames) as app:    # a directory, an .html file or a URL
+        app.wait_for_frame(timeout=10)                          # the camera page has drawn
+        rgb = sdk.render()
+
+As in the Zoom client (layers-behaviour.md §1) the app's page is loaded twice. The main page is
+the sidebar instance (`inMeeting`, here a headless page too); when it calls
+`runRenderingContext({view: "camera"})` the same URL opens again off-screen at the canvas size,
+as the rendered instance (`inCamera`, `sdk.rendered`), and its pixels are the web view layer.
+`closeRenderingContext` closes that page. A page that crashes (or, for the rendered page, renders
+nothing for `HANG_TIMEOUT_S`) is reported and reopened; the app configs again as on a reload.
+
+Everything browser-side runs on one asyncio loop in a thread of its own; the render loop only
+reads `frames.latest()`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import threading
+import time
+from concurrent.futures import TimeoutError as FutureTimeout
+from pathlib import Path
+
+from compositor.errors import LayersError, LayersValueError
+from compositor.webview.bridge import Bridge, Page
+from compositor.webview.browser import Browser
+from compositor.webview.cdp import CdpError
+from compositor.webview.frames import FramePump, PageHung, WebViewFrames
+from compositor.webview.server import INDEX, AppServer, origin_of
+
+log = logging.getLogger(__name__)
+
+MAIN_PAGE_SIZE = (1280, 720)        # the sidebar's viewport (nothing composes it)
+START_TIMEOUT_S = 30.0
+MAX_RESTARTS = 5                    # per page role: a page that keeps crashing is given up on
+
+
+class WebApp:
+    """A Zoom App's pages in headless Chromium, wired to `sdk` (context manager; close() is idempotent)."""
+
+    def __init__(self, sdk, app: str | os.PathLike, frames: WebViewFrames, *, executable: str | None = None,
+                 main_size: tuple[int, int] = MAIN_PAGE_SIZE, hang_timeout: float | None = None):
+        self.sdk, self.frames = sdk, frames
+        self.main_size = main_size
+        self.hang_timeout = hang_timeout
+        self.server: AppServer | None = None
+        self.url = self._resolve(app)
+        self.origin = origin_of(self.url)
+        self.browser: Browser | None = None
+        self.bridge: Bridge | None = None
+        self.restarts = {"main": 0, "rendered": 0}
+        self.errors: list[str] = []                   # crashes and hangs, as reported
+        self._rendered_wanted = False
+        self._closed = False
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="webview", daemon=True)
+        self._thread.start()
+        try:
+            self._run(self._start(executable), START_TIMEOUT_S)
+        except BaseException:
+            self.close()
+            raise
+
+    def _resolve(self, app) -> str:
+        text = str(app)
+        if text.startswith(("http://", "https://")):
+            return text
+        path = Path(app)
+        if path.is_dir():
+            self.server = AppServer(path)
+        elif path.is_file():
+            self.server = AppServer(path.parent, entry=path.name)
+        else:
+            raise LayersValueError(f"app must be an http(s) URL, a directory with {INDEX} or an HTML file; "
+                                   f"{text!r} is none of these")
+        return self.server.url
+
+    # -- thread plumbing -----------------------------------------------------------------------
+    def _run(self, coroutine, timeout: float):
+        future = asyncio.run_coroutine_threadsafe(coroutine, self._loop)
+        try:
+            return future.result(timeout)
+        except FutureTimeout:
+            future.cancel()
+            raise LayersError(f"the web app did not respond within {timeout:g} s") from None
+
+    # -- public ----------------------------------------------------------------------------------
+    def evaluate(self, expression: str, role: str = "main", timeout: float = 10.0):
+        """Evaluate JavaScript in a page ('main' or 'rendered'), awaiting promises; returns the value."""
+        async def evaluate():
+            page = self.bridge.page_for(role)
+            if page is None:
+                raise LayersError(f"no {role} page is open")
+            reply = await self.browser.cdp.send("Runtime.evaluate", {
+                "expression": expression, "awaitPromise": True, "returnByValue": True}, session=page.session)
+            if "exceptionDetails" in reply:
+                raise LayersError(f"{role} page: {reply['exceptionDetails'].get('text')} "
+                                  f"{reply['exceptionDetails'].get('exception', {}).get('description', '')}")
+            return reply["result"].get("value")
+        return self._run(evaluate(), timeout)
+
+    def crash(self, role: str = "rendered") -> None:
+        """Crash a page's renderer (Page.crash), as a test of detection and restart."""
+        async def crash():
+            page = self.bridge.page_for(role)
+            if page is not None:
+                asyncio.ensure_future(self.browser.cdp.send("Page.crash", session=page.session, timeout=None))
+        self._run(crash(), 5.0)
+
+    def wait_for_frame(self, timeout: float = 10.0, after: int = 0) -> None:
+        """Block until the web view has delivered more than `after` frames."""
+        deadline = time.monotonic() + timeout
+        while self.frames.delivered <= after:
+            if time.monotonic() > deadline:
+                raise LayersError(f"the app's camera page delivered no frame within {timeout:g} s "
+                                  f"(errors: {self.errors or 'none'})")
+            time.sleep(0.02)
+
+    @property
+    def rendered_open(self) -> bool:
+        return self.bridge is not None and self.bridge.page_for("rendered") is not None
+
+    # -- pages -------------------------------------------------------------------------------------
+    async def _start(self, executable: str | None) -> None:
+        self.browser = await Browser.launch(executable)
+        cdp = self.browser.cdp
+        self.bridge = Bridge(cdp, self.sdk, self.origin, self.browser.version, after_call=self._after_call)
+        cdp.on("Inspector.targetCrashed", self._on_crashed)
+        self.bridge.listen(self.sdk, "main")
+        await self._open("main", *self.main_size)
+
+    async def _open(self, role: str, width: int, height: int, fps: float | None = None) -> Page:
+        begin_frame = role == "rendered"
+        target, session = await self.browser.new_page(width, height, begin_frame_control=begin_frame)
+        page = Page(role, target, session, width, height)
+        await self.bridge.attach(page)
+        await self.browser.cdp.send("Inspector.enable", session=session)
+        await self.browser.cdp.send("Page.enable", session=session)
+        if begin_frame:
+            options = {"hang_timeout": self.hang_timeout} if self.hang_timeout else {}
+            pump = FramePump(self.browser.cdp, session, self.frames, fps or 30.0, **options)
+            page.tasks.append(asyncio.create_task(self._pump(page, pump), name="webview frames"))
+        await self.browser.cdp.send("Page.navigate", {"url": self.url}, session=session)
+        return page
+
+    async def _close_page(self, page: Page) -> None:
+        self.bridge.detach(page)
+        await self.browser.close_page(page.target)
+
+    async def _pump(self, page: Page, pump: FramePump) -> None:
+        try:
+            await pump.run()
+        except PageHung as error:
+            await self._failed(page, f"the camera page hangs: {error}")
+        except CdpError as error:
+            if not self._closed:
+                await self._failed(page, f"the camera page stopped rendering: {error}")
+
+    def _on_crashed(self, params: dict, session: str | None) -> None:
+        page = self.bridge.pages.get(session or "")
+        if page is not None:
+            asyncio.ensure_future(self._failed(page, f"the {page.role} page crashed"))
+
+    async def _failed(self, page: Page, reason: str) -> None:
+        """Report a crashed or hung page and open it again (unless it is no longer wanted)."""
+        if page.crashed or self._closed:
+            return
+        page.crashed = True
+        self.errors.append(reason)
+        await self._close_page(page)
+        wanted = page.role == "main" or self._rendered_wanted
+        if not wanted:
+            return
+        if self.restarts[page.role] >= MAX_RESTARTS:
+            log.error("%s; restarted %d times already, giving up", reason, MAX_RESTARTS)
+            return
+        self.restarts[page.role] += 1
+        if page.role == "rendered":
+            self.frames.restarts += 1
+        log.warning("%s; reopening it", reason)
+        await self._open(page.role, page.width, page.height, self._frame_rate())
+
+    def _frame_rate(self) -> float:
+        context = self.sdk.scene.context
+        return context.frame_rate if context is not None else 30.0
+
+    async def _after_call(self, page: Page, api_name: str, data) -> None:
+        """Open or close the rendered page when the app runs or closes its rendering context."""
+        if api_name == "runRenderingContext":
+            context = self.sdk.scene.context
+            self._rendered_wanted = True
+            self.bridge.listen(self.sdk.rendered, "rendered")
+            await self._open("rendered", context.width, context.height, context.frame_rate)
+        elif api_name == "closeRenderingContext":
+            self._rendered_wanted = False
+            rendered = self.bridge.page_for("rendered")
+            if rendered is not None:
+                await asyncio.sleep(0.05)            # let the answer reach the page before it goes
+                await self._close_page(rendered)
+            self.frames.clear()
+
+    # -- life cycle ----------------------------------------------------------------------------------
+    async def _stop(self) -> None:
+        if self.bridge is not None:
+            for page in list(self.bridge.pages.values()):
+                self.bridge.detach(page)
+        if self.browser is not None:
+            await self.browser.close()
+
+    def close(self) -> None:
+        """Close the pages, kill the browser's process group and stop the server; idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            if self._loop.is_running():
+                self._run(self._stop(), 10.0)
+        except Exception as error:
+            log.warning("closing the browser: %s", error)
+        finally:
+            if self.browser is not None:
+                self.browser.kill()                  # no-op when it is gone; certain when it is not
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(5.0)
+            if self.server is not None:
+                self.server.close()
+
+    def __enter__(self) -> "WebApp":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __del__(self):
+        if not getattr(self, "_closed", True):
+            self.close()
