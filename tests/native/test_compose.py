@@ -1,13 +1,20 @@
 """The compose kernel against the float64 reference compositor, pixel by pixel."""
 
+import os
+import pathlib
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st, HealthCheck
 
-from native.compose import compose, layer_params
+from native.compose import Composer, compose, layer_params
+from native.spans import FULL, PARTIAL, run_table, runs_of_row
 from native.premultiply import premultiply
 from tests import reference
 
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 def _both(height, width, params, sources, masks=(), background=(0, 0, 0), clear=True):
     start = np.random.default_rng(7).integers(0, 256, (height, width, 3), np.uint8)
@@ -127,3 +134,177 @@ def test_wide_spans_mix_of_alpha(shape):
     params = [layer_params(0, (0, 0, w, h), source_shape=img.shape),
               layer_params(0, (3, -2, w, h), source_shape=img.shape, mirror=True)]
     _both(h + 2, w + 5, np.array(params), [img])
+
+
+# --- run tables, the Composer and the paths the camera scenes take -----------------------------
+
+def test_run_table_merges_chunks_and_leaves_out_transparent():
+    mask = np.zeros((4, 40), np.uint8)
+    mask[1, 3:20] = 255     # partial chunks 0 and 1: one PARTIAL run
+    mask[2] = 255           # one FULL run, the last chunk short
+    mask[3, 17] = 9         # chunk 1 partial, chunk 2 (32..39) full
+    mask[3, 32:] = 255
+    table = run_table(mask)
+    assert [runs_of_row(table, y) for y in range(4)] == [
+        [], [(0, 32, PARTIAL)], [(0, 40, FULL)], [(16, 32, PARTIAL), (32, 40, FULL)]]
+
+
+def test_run_table_of_rgba_reads_premultiplied_alpha():
+    rgba = np.zeros((1, 48, 4), np.uint8)
+    rgba[0, 16:32] = (10, 20, 30, 255)
+    rgba[0, 40] = (0, 0, 0, 1)          # colour 0 but alpha 1: not transparent
+    assert runs_of_row(run_table(rgba), 0) == [(16, 32, FULL), (32, 48, PARTIAL)]
+
+
+def test_run_table_rejects_what_it_cannot_classify():
+    with pytest.raises(ValueError, match="float32"):
+        run_table(np.zeros((2, 2), np.float32))
+    with pytest.raises(ValueError, match=r"\(2, 2, 3\)"):
+        run_table(np.zeros((2, 2, 3), np.uint8))
+
+
+def _structured_rgba(rng, h, w):
+    """Premultiplied RGBA with long transparent, opaque and partial stretches, like a web view."""
+    rgba = rng.integers(0, 256, (h, w, 4), np.uint8)
+    alpha = np.zeros((h, w), np.uint8)
+    for y in range(h):
+        x = 0
+        while x < w:
+            run = int(rng.integers(1, 40))
+            alpha[y, x:x + run] = rng.choice([0, 0, 255, 255, 128, 1])
+            x += run
+    rgba[..., 3] = alpha
+    return premultiply(rgba)
+
+
+def _structured_mask(rng, h, w):
+    yy, xx = np.mgrid[0:h, 0:w]
+    soft = (1.3 - ((xx - w / 2) / (0.4 * w)) ** 2 - ((yy - h / 2) / (0.45 * h)) ** 2) * 300
+    return np.clip(soft, 0, 255).astype(np.uint8)
+
+
+@pytest.mark.parametrize("mirror", [False, True])
+@pytest.mark.parametrize("masks", ["source", "dest", "dest-mirrored", "both"])
+def test_camera_layer_under_masks_matches_reference(mirror, masks):
+    """The person-mask path (an RGB source under one mask, drawn by its run table) and the two-mask
+    path (chunks classified while drawing), clipped on both sides, taller than a band."""
+    rng = np.random.default_rng(11)
+    h, w = 70, 150
+    cam = rng.integers(0, 256, (h, w, 3), np.uint8)
+    smask, dmask = _structured_mask(rng, h, w), _structured_mask(rng, h, w)[:, ::-1].copy()
+    kwargs = dict(source_mask=0 if masks in ("source", "both") else -1,
+                  dest_mask=1 if masks != "source" else -1,
+                  dest_mask_mirror=masks == "dest-mirrored")
+    params = np.array([layer_params(0, (-7, -3, w, h), source_shape=cam.shape, mirror=mirror,
+                                    **kwargs),
+                       layer_params(0, (60, 5, w, h), source_shape=cam.shape, mirror=mirror,
+                                    **kwargs)])
+    _both(h + 10, w + 20, params, [cam], [smask, dmask])
+
+
+@pytest.mark.parametrize("mirror", [False, True])
+def test_structured_rgba_windows_and_masks_match_reference(mirror):
+    """Run tables clipped to a source window (1:1 with an offset), mirrored, and RGBA under a mask
+    (both planes classified while drawing)."""
+    rng = np.random.default_rng(5)
+    img = _structured_rgba(rng, 60, 200)
+    mask = _structured_mask(rng, 50, 130)
+    params = np.array([
+        layer_params(0, (0, 0, 200, 60), source_shape=img.shape, mirror=mirror),
+        layer_params(0, (-20, 4, 130, 50), window=(37, 7, 130, 50), mirror=mirror),
+        layer_params(0, (30, 10, 130, 50), window=(50, 3, 130, 50), mirror=mirror, dest_mask=0),
+        layer_params(0, (90, -9, 130, 50), window=(17, 0, 130, 50), mirror=mirror,
+                     source_mask=1, dest_mask=0, dest_mask_mirror=True),
+    ])
+    _both(64, 190, params, [img], [mask, _structured_mask(rng, 60, 200)], background=(3, 4, 5))
+
+
+def test_scaled_tiles_with_circle_cutouts_match_reference():
+    """The immersive path: camera frames shrunk into tiles with anti-aliased circle cutouts
+    (corners neither sampled nor drawn), one mirrored, one clipped, one upscaled."""
+    rng = np.random.default_rng(9)
+    cam = rng.integers(0, 256, (72, 128, 3), np.uint8)
+    yy, xx = np.mgrid[0:34, 0:60]
+    circle = np.clip((17 - np.hypot(xx + 0.5 - 30, yy + 0.5 - 17)) * 255 + 128, 0, 255).astype(np.uint8)
+    overlay = _structured_rgba(rng, 40, 70)
+    params = np.array([
+        layer_params(0, (3, 2, 60, 34), window=(28, 0, 72, 72), dest_mask=0),
+        layer_params(0, (70, 2, 60, 34), window=(28, 0, 72, 72), dest_mask=0, mirror=True,
+                     dest_mask_mirror=True),
+        layer_params(0, (-20, 40, 60, 34), source_shape=cam.shape, dest_mask=0),
+        layer_params(1, (50, 30, 90, 45), source_shape=overlay.shape, mirror=True),
+    ])
+    _both(80, 140, params, [cam, overlay], [circle])
+
+
+def test_opaque_layer_hides_what_is_below_it_row_by_row():
+    """Rows a full-width opaque layer covers skip the background and the layers under it; rows it
+    leaves uncovered still show them."""
+    rng = np.random.default_rng(2)
+    low = _structured_rgba(rng, 20, 30)
+    cover = rng.integers(0, 256, (10, 40, 3), np.uint8)
+    top = _structured_rgba(rng, 20, 30)
+    params = np.array([layer_params(0, (0, 0, 30, 20), source_shape=low.shape),
+                       layer_params(1, (-2, 5, 40, 10), source_shape=cover.shape),
+                       layer_params(2, (0, 0, 30, 20), source_shape=top.shape)])
+    _both(20, 30, params, [low, cover, top], background=(200, 100, 50))
+
+
+def test_composer_swaps_sources_and_masks_between_frames():
+    rng = np.random.default_rng(4)
+    frames = [rng.integers(0, 256, (40, 50, 3), np.uint8) for _ in range(2)]
+    masks = [_structured_mask(rng, 40, 50), np.zeros((40, 50), np.uint8)]
+    web = _structured_rgba(rng, 40, 50)
+    params = np.array([layer_params(0, (0, 0, 50, 40), source_shape=(40, 50), mirror=True,
+                                    source_mask=0),
+                       layer_params(1, (3, 2, 50, 40), source_shape=(40, 50))])
+    composer = Composer([frames[0], web], [masks[0]])
+    for frame, mask in zip(frames, masks):
+        composer.set_source(0, frame)
+        composer.set_mask(0, mask)
+        for parallel in (False, True):
+            got = composer.compose(np.zeros((40, 50, 3), np.uint8), params, parallel=parallel)
+            expected = reference.compose(np.zeros((40, 50, 3), np.uint8), params, [frame, web], [mask])
+            assert np.abs(got.astype(int) - expected).max() <= 1
+    composer.set_source(1, _structured_rgba(rng, 40, 50))   # a new RGBA source is reclassified
+    new_web = composer._sources[1]
+    got = composer.compose(np.zeros((40, 50, 3), np.uint8), params)
+    expected = reference.compose(np.zeros((40, 50, 3), np.uint8), params, [frames[1], new_web],
+                                 [masks[1]])
+    assert np.abs(got.astype(int) - expected).max() <= 1
+
+
+def test_composer_rejects_bad_inputs_naming_them():
+    with pytest.raises(ValueError, match="at least one source"):
+        Composer([])
+    with pytest.raises(ValueError, match=r"source 0 .*\(4, 4\)"):
+        Composer([np.zeros((4, 4), np.uint8)])
+    composer = Composer([np.zeros((4, 4, 3), np.uint8)], [np.zeros((4, 4), np.uint8)])
+    with pytest.raises(ValueError, match="mask 0 .*float64"):
+        composer.set_mask(0, np.zeros((4, 4)))
+    with pytest.raises(ValueError, match=r"source 0 .*\(4, 4, 2\)"):
+        composer.set_source(0, np.zeros((4, 4, 2), np.uint8))
+
+
+def test_python_path_without_jit_matches_reference():
+    """The same kernels as plain Python (NUMBA_DISABLE_JIT=1), so they stay debuggable."""
+    script = (
+        "import numpy as np\n"
+        "from tests.native.test_compose import _random_scene, _structured_rgba\n"
+        "from native.compose import compose, layer_params\n"
+        "from tests import reference\n"
+        "for seed in range(4):\n"
+        "    rng = np.random.default_rng(seed)\n"
+        "    params, sources, masks = _random_scene(rng, 12, 20, 4)\n"
+        "    sources.append(_structured_rgba(rng, 6, 40))\n"
+        "    params = np.vstack([params, layer_params(len(sources) - 1, (-3, 2, 40, 6),\n"
+        "                                             source_shape=(6, 40), mirror=True)])\n"
+        "    start = rng.integers(0, 256, (12, 20, 3), np.uint8)\n"
+        "    want = reference.compose(start.copy(), params, sources, masks)\n"
+        "    got = compose(start.copy(), params, sources, masks, parallel=seed % 2 == 0)\n"
+        "    assert np.abs(got.astype(int) - want).max() <= 1, seed\n"
+        "print('ok')\n")
+    env = dict(os.environ, NUMBA_DISABLE_JIT="1")
+    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr[-2000:]
