@@ -27,12 +27,15 @@ import time
 from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
 
+import numpy as np
+
 from compositor.errors import LayersError, LayersValueError
 from compositor.webview.bridge import Bridge, Page
 from compositor.webview.browser import Browser
 from compositor.webview.cdp import CdpError
 from compositor.webview.frames import FramePump, PageHung, WebViewFrames
 from compositor.webview.server import INDEX, AppServer, origin_of
+from native.premultiply import premultiply
 
 log = logging.getLogger(__name__)
 
@@ -128,7 +131,8 @@ class WebApp:
 
     # -- pages -------------------------------------------------------------------------------------
     async def _start(self, executable: str | None) -> None:
-        self.browser = await Browser.launch(executable)
+        warm = asyncio.to_thread(premultiply, np.zeros((1, 1, 4), np.uint8))   # JIT before the first frame
+        self.browser, _ = await asyncio.gather(Browser.launch(executable), warm)
         cdp = self.browser.cdp
         self.bridge = Bridge(cdp, self.sdk, self.origin, self.browser.version, after_call=self._after_call)
         cdp.on("Inspector.targetCrashed", self._on_crashed)

@@ -100,6 +100,9 @@ class Browser:
         self._closed = True
         try:
             await self.cdp.send("Browser.close", timeout=CLOSE_TIMEOUT_S)
+            # a browser that quits by itself reaps its children; killed, they may stay zombies
+            # where PID 1 does not reap (containers)
+            await asyncio.to_thread(self.process.wait, CLOSE_TIMEOUT_S)
         except Exception as error:
             log.debug("Browser.close: %s", error)
         try:

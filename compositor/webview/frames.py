@@ -5,9 +5,12 @@ frame without ever waiting, so a page that updates slower than the output (or a 
 restarted) never stalls the render loop; the loop just composes the last frame again.
 
 `FramePump` drives one page with `HeadlessExperimental.beginFrame` at the context's frameRate:
-each tick renders exactly one frame (animation time follows the tick), and Chromium attaches a
-PNG only when something changed, so a static overlay costs a render and no encode or decode.
-A beginFrame that does not answer within `hang_timeout` means the page hangs.
+each tick renders exactly one frame (animation time follows the tick). Asking for a screenshot
+always reports damage and costs a PNG encode (measured: 10/10 ticks on a static page), so the
+pump asks for one only while the page changes: after `SETTLE_TICKS` identical PNGs it renders
+without one and watches `hasDamage`, asking again on the tick after a change (one tick of
+latency). A static overlay then costs a render per tick and no encode or decode; an identical
+PNG is never decoded. A beginFrame that does not answer within `hang_timeout` means the page hangs.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ log = logging.getLogger(__name__)
 MAX_FRAME_RATE = 60.0           # CEF's cap for windowless rendering, and the SDK facade's
 DEFAULT_FRAME_RATE = 30.0
 HANG_TIMEOUT_S = 5.0            # no frame within this long: the page's renderer is stuck
+SETTLE_TICKS = 3                # identical screenshots in a row before the pump stops asking for them
 
 
 class PageHung(RuntimeError):
@@ -92,6 +96,9 @@ class FramePump:
         self.cdp, self.session, self.frames = cdp, session, frames
         self.interval = 1.0 / fps
         self.hang_timeout = hang_timeout
+        self._shoot = True              # ask for a screenshot on the next tick
+        self._same = 0                  # identical screenshots in a row
+        self._last_png: str | None = None
 
     async def run(self) -> None:
         """Tick until cancelled; raises PageHung, or CdpError when the page or browser is gone."""
@@ -109,8 +116,9 @@ class FramePump:
 
     async def _frame(self, now: float) -> None:
         # frameTimeTicks is Chrome TimeTicks (ms of CLOCK_MONOTONIC): a made-up base freezes CSS animations.
-        params = {"frameTimeTicks": now * 1000.0, "interval": self.interval * 1000.0,
-                  "screenshot": {"format": "png", "optimizeForSpeed": True}}
+        params = {"frameTimeTicks": now * 1000.0, "interval": self.interval * 1000.0}
+        if self._shoot:
+            params["screenshot"] = {"format": "png", "optimizeForSpeed": True}
         try:
             result = await self.cdp.send("HeadlessExperimental.beginFrame", params, session=self.session,
                                          timeout=self.hang_timeout)
@@ -118,7 +126,13 @@ class FramePump:
             raise PageHung(f"the page rendered no frame within {self.hang_timeout:g} s") from None
         self.frames.ticks += 1
         data = result.get("screenshotData")
-        if data:                               # absent when nothing changed: keep the last frame
+        if not self._shoot:
+            self._shoot = bool(result.get("hasDamage"))
+        elif data is None or data == self._last_png:     # unchanged: keep the last frame
+            self._same += 1
+            self._shoot = self._same < SETTLE_TICKS
+        else:
+            self._same, self._last_png = 0, data
             started = time.perf_counter()
             frame = await asyncio.to_thread(decode_png, data)
             self.frames.publish(frame, time.perf_counter() - started)
