@@ -125,3 +125,20 @@ def living_in_group(pgid: int) -> list[int]:
         if int(fields[2]) == pgid and fields[0] != "Z":
             living.append(int(entry))
     return living
+
+
+def test_a_page_at_another_origin_gets_no_native_client(tmp_path):
+    from compositor.webview.server import AppServer
+
+    need_example()
+    (tmp_path / "index.html").write_text("<p>elsewhere</p>")
+    sdk, app, frames = start_example()
+    try:
+        with AppServer(tmp_path) as other:
+            app.evaluate(f"location.href = {other.url!r}")
+            wait_until(lambda: app.evaluate("document.body?.textContent") == "elsewhere", what="the navigation")
+            assert app.evaluate("typeof window.chrome?.webview") == "undefined"
+            assert app.evaluate(f"typeof globalThis[{app.bridge.binding!r}]") == "undefined"
+    finally:
+        app.close()
+        sdk.close()
