@@ -46,6 +46,7 @@ CLIENT_VERSION = "6.0.0.99999"       # high enough for every API implemented her
 MAX_FRAME_RATE = 60.0                # CEF caps windowless rendering at 60 fps
 DEFAULT_FRAME_RATE = 30.0            # CEF's default
 POST_MESSAGE_LIMIT = 512 * 1024      # "Payload limit is <512KB"
+MAX_CANVAS_MULTIPLE = 4              # positions and sizes past 4 canvases are refused (see `_px`)
 VB_CONTEXTS = frozenset({"inMeeting", "inWebinar", "inImmersive", "inCamera", "inMainClient", "inCollaborate"})
 VIDEO_SETTINGS_CONTEXTS = VB_CONTEXTS
 FILTER_CONTEXTS = frozenset({"inMeeting", "inWebinar"})
@@ -506,11 +507,20 @@ class ZoomSdk:
         return participant
 
     def _px(self, options: dict, key: str, default, canvas_px: int, context: RenderingContext) -> float:
-        """One PixelValue in device px; "N%" is relative to the canvas in CSS px (canvas / dpr)."""
+        """One PixelValue in device px; "N%" is relative to the canvas in CSS px (canvas / dpr).
+
+        Values beyond MAX_CANVAS_MULTIPLE canvases are refused: nothing out there is visible, and a
+        cutout mask is rasterised at the box size, so a 1e5 px circle would stall rendering (issue 8).
+        """
+        value = options.get(key, default)
         try:
-            return to_device_px(options.get(key, default), canvas_px / context.dpr, context.dpr, key)
+            px = to_device_px(value, canvas_px / context.dpr, context.dpr, key)
         except LayersValueError as error:
             raise api_error(Code.INVALID_ARGUMENT, str(error)) from None
+        if abs(px) > MAX_CANVAS_MULTIPLE * canvas_px:
+            raise api_error(Code.INVALID_ARGUMENT, f"{key} {value!r} is {px:.6g} device px, beyond "
+                                                   f"{MAX_CANVAS_MULTIPLE} times the {canvas_px} px canvas")
+        return px
 
     def _rect(self, options: dict, context: RenderingContext, name: str, defaults: tuple) -> Rect:
         x = self._px(options, "x", defaults[0], context.width, context)
