@@ -270,7 +270,7 @@ def _table_row(orow, srow, channels, x0, n, s_first, mirror, mrow, m_first, m_mi
 
 
 @njit(**NJIT)
-def _identity_row(orow, p, y, x0, x1, src, wsrc, src_table, smask, smask_table, has_smask,
+def _identity_row(orow, p, y, x0, x1, src, sflat, wsrc, src_table, smask, smask_table, has_smask,
                   dmask, dmask_table, has_dmask, scratch):
     """Draw canvas row y, columns x0..x1-1, of a layer whose source maps 1:1 (possibly mirrored).
 
@@ -297,7 +297,8 @@ def _identity_row(orow, p, y, x0, x1, src, wsrc, src_table, smask, smask_table, 
     elif has_dmask:
         mrow, m_first, m_mirror = dmask[y - dy], d_first, d_mirror
     channels = src.shape[2]
-    srow = src[sy].reshape(src.shape[1] * channels)
+    row_len = src.shape[1] * channels
+    srow = sflat[sy * row_len:(sy + 1) * row_len]
     masked = has_smask or has_dmask
     if channels == 4 and not masked:
         _table_row(orow, srow, 4, x0, n, s_first, mirror, mrow, m_first, m_mirror,
@@ -349,33 +350,62 @@ def _vertical_pass(vert, top, bottom, wy):
 
 
 @njit(**NJIT)
-def _horizontal_rgb(dst, vert, first, second, weight, lo, mask, mirror, masked):
+def _interpolate_rgb(dst, vert, first, second, weight):
     """Opaque RGB, the common scaled case (camera tiles): the second half of the bilinear sample
-    for every pixel of `dst` from `vert` (stride 3, source column lo first), then the optional
-    destination mask (pixel k reads mask[k], or mask[n - 1 - k] when mirrored)."""
-    n = first.shape[0]
-    for k in range(n):
-        m = np.int32(255)
-        if masked:
-            m = np.int32(mask[_u(n - 1 - k if mirror else k)])
-            if m == 0:
-                continue
-        j0, j1 = _u(3 * (first[k] - lo)), _u(3 * (second[k] - lo))
+    for every pixel of `dst` from `vert` (first/second: element offsets of the two taps),
+    written as is. A loop with no mask and no branch: v0 * 2048 + (v1 - v0) * wx is
+    v0 * (2048 - wx) + v1 * wx with one multiply fewer."""
+    for k in range(first.shape[0]):
+        j0, j1 = _u(first[k]), _u(second[k])
         wx = weight[k]
-        wl = WEIGHT_ONE - wx
-        c0 = (vert[j0] * wl + vert[j1] * wx + ROUND_2D) >> (2 * WEIGHT_BITS)
-        c1 = (vert[j0 + _u(1)] * wl + vert[j1 + _u(1)] * wx + ROUND_2D) >> (2 * WEIGHT_BITS)
-        c2 = (vert[j0 + _u(2)] * wl + vert[j1 + _u(2)] * wx + ROUND_2D) >> (2 * WEIGHT_BITS)
-        if m == 255:
-            dst[3 * k] = c0
-            dst[3 * k + 1] = c1
-            dst[3 * k + 2] = c2
-        else:
-            _blend_rgb(dst, k, c0, c1, c2, m)
+        v0, v1, v2 = vert[j0], vert[j0 + _u(1)], vert[j0 + _u(2)]
+        dst[3 * k] = (v0 * WEIGHT_ONE + (vert[j1] - v0) * wx + ROUND_2D) >> (2 * WEIGHT_BITS)
+        dst[3 * k + 1] = (v1 * WEIGHT_ONE + (vert[j1 + _u(1)] - v1) * wx + ROUND_2D) >> (2 * WEIGHT_BITS)
+        dst[3 * k + 2] = (v2 * WEIGHT_ONE + (vert[j1 + _u(2)] - v2) * wx + ROUND_2D) >> (2 * WEIGHT_BITS)
 
 
 @njit(**NJIT)
-def _horizontal_any(dst, vert, channels, first, second, weight, lo, vmask, has_smask,
+def _interpolate_rgb_masked(dst, vert, first, second, weight, mask, mirror):
+    """The same under a destination mask (pixel k reads mask[k], mask[n - 1 - k] if mirrored):
+    the anti-aliased edge of a cutout."""
+    n = first.shape[0]
+    for k in range(n):
+        m = np.int32(mask[_u(n - 1 - k if mirror else k)])
+        if m == 0:
+            continue
+        j0, j1 = _u(first[k]), _u(second[k])
+        wx = weight[k]
+        v0, v1, v2 = vert[j0], vert[j0 + _u(1)], vert[j0 + _u(2)]
+        c0 = (v0 * WEIGHT_ONE + (vert[j1] - v0) * wx + ROUND_2D) >> (2 * WEIGHT_BITS)
+        c1 = (v1 * WEIGHT_ONE + (vert[j1 + _u(1)] - v1) * wx + ROUND_2D) >> (2 * WEIGHT_BITS)
+        c2 = (v2 * WEIGHT_ONE + (vert[j1 + _u(2)] - v2) * wx + ROUND_2D) >> (2 * WEIGHT_BITS)
+        _blend_rgb(dst, k, c0, c1, c2, m)
+
+
+@njit(**NJIT)
+def _scaled_rgb_runs(orow, vert, x0, first, second, weight, mask_row, table, ty, d_first, n,
+                     d_mirror):
+    """A scaled RGB row under a destination mask with a run table: FULL runs interpolated with
+    the plain loop, PARTIAL runs (edges) with the masked one, transparent runs not at all."""
+    t_stop = d_first + n
+    for r in range(table[ty], table[ty + 1], 3):
+        start, stop = max(table[r], d_first), min(table[r + 1], t_stop)
+        if stop <= start:
+            continue
+        if d_mirror:
+            a, b = t_stop - stop, t_stop - start
+        else:
+            a, b = start - d_first, stop - d_first
+        dst = orow[3 * (x0 + a):3 * (x0 + b)]
+        if table[r + 2] == spans.FULL:
+            _interpolate_rgb(dst, vert, first[a:b], second[a:b], weight[a:b])
+        else:
+            _interpolate_rgb_masked(dst, vert, first[a:b], second[a:b], weight[a:b],
+                                    mask_row[start:stop], d_mirror)
+
+
+@njit(**NJIT)
+def _horizontal_any(dst, vert, channels, first, second, weight, vmask, has_smask,
                     mask, mirror, has_dmask):
     """Any scaled source (RGBA, a source mask in `vmask`): the general per-pixel formula."""
     n = first.shape[0]
@@ -385,15 +415,15 @@ def _horizontal_any(dst, vert, channels, first, second, weight, lo, vmask, has_s
             m = np.int32(mask[_u(n - 1 - k if mirror else k)])
             if m == 0:
                 continue
-        i0, i1 = first[k] - lo, second[k] - lo
+        j0, j1 = _u(first[k]), _u(second[k])
         wx = weight[k]
         wl = WEIGHT_ONE - wx
         if has_smask:
+            i0, i1 = first[k] // channels, second[k] // channels
             ms = (vmask[_u(i0)] * wl + vmask[_u(i1)] * wx + ROUND_2D) >> (2 * WEIGHT_BITS)
             m = div255(m * ms)
             if m == 0:
                 continue
-        j0, j1 = _u(i0 * channels), _u(i1 * channels)
         a = np.int32(255)
         if channels == 4:
             a = (vert[j0 + _u(3)] * wl + vert[j1 + _u(3)] * wx + ROUND_2D) >> (2 * WEIGHT_BITS)
@@ -409,11 +439,12 @@ def _horizontal_any(dst, vert, channels, first, second, weight, lo, vmask, has_s
 
 
 @njit(**NJIT)
-def _scaled_row(orow, p, y, x0, x1, src, smask, has_smask, dmask, has_dmask,
+def _scaled_row(orow, p, y, x0, x1, src, sflat, smask, has_smask, dmask, dmask_table, has_dmask,
                 first, second, weight, vert, vmask):
     """Draw canvas row y, columns x0..x1-1, of a scaled layer: a vertical pass over the source
     columns the visible taps need into `vert` (11-bit fixed point), then horizontal taps from it;
-    one rounding for both axes. `first/second/weight` are indexed from x0."""
+    one rounding for both axes. `first/second/weight` (from `column_taps`) are indexed from x0;
+    `vert` and `vmask` are indexed like a source row, only columns lo..hi-1 filled."""
     dx, dy, dw = int(p[DX]), int(p[DY]), int(p[DW])
     n = x1 - x0
     k_lo, k_hi = 0, n
@@ -428,19 +459,24 @@ def _scaled_row(orow, p, y, x0, x1, src, smask, has_smask, dmask, has_dmask,
         mask = mask[n - k_hi:n - k_lo] if d_mirror else mask[k_lo:k_hi]
     channels = src.shape[2]
     r0, r1, wy = _row_taps(p, y, src.shape[0])
-    lo = min(first[k_lo], first[k_hi - 1])
-    hi = max(second[k_lo], second[k_hi - 1]) + 1
+    # the source columns the taps need, lo..hi-1 (taps are monotonic, mirrored or not)
+    lo = min(first[k_lo], first[k_hi - 1]) // channels
+    hi = max(second[k_lo], second[k_hi - 1]) // channels + 1
     row_len = src.shape[1] * channels
-    _vertical_pass(vert, src[r0].reshape(row_len)[channels * lo:channels * hi],
-                   src[r1].reshape(row_len)[channels * lo:channels * hi], wy)
+    _vertical_pass(vert[channels * lo:channels * hi],
+                   sflat[r0 * row_len + channels * lo:r0 * row_len + channels * hi],
+                   sflat[r1 * row_len + channels * lo:r1 * row_len + channels * hi], wy)
     if has_smask:
-        _vertical_pass(vmask, smask[r0][lo:hi], smask[r1][lo:hi], wy)
+        _vertical_pass(vmask[lo:hi], smask[r0][lo:hi], smask[r1][lo:hi], wy)
     dst = orow[3 * (x0 + k_lo):3 * (x0 + k_hi)]
     taps = first[k_lo:k_hi], second[k_lo:k_hi], weight[k_lo:k_hi]
-    if channels == 3 and not has_smask:
-        _horizontal_rgb(dst, vert, taps[0], taps[1], taps[2], lo, mask, d_mirror, has_dmask)
+    if channels == 3 and not has_smask and not has_dmask:
+        _interpolate_rgb(dst, vert, taps[0], taps[1], taps[2])
+    elif channels == 3 and not has_smask:
+        _scaled_rgb_runs(orow, vert, x0, first, second, weight, dmask[y - dy], dmask_table,
+                         y - dy, d_first, n, d_mirror)
     else:
-        _horizontal_any(dst, vert, channels, taps[0], taps[1], taps[2], lo, vmask, has_smask,
+        _horizontal_any(dst, vert, channels, taps[0], taps[1], taps[2], vmask, has_smask,
                         mask, d_mirror, has_dmask)
 
 
@@ -451,61 +487,89 @@ def _is_identity(p):
 
 
 @njit(**NJIT)
-def _covers_row(p, sources, y, width):
-    """True when the layer paints every pixel of canvas row y opaquely (an unmasked RGB source
-    across the full width), so nothing below it, nor the background, needs drawing there."""
-    dx, dy = int(p[DX]), int(p[DY])
-    return (sources[int(p[SOURCE])].shape[2] == 3 and p[SOURCE_MASK] < 0 and p[DEST_MASK] < 0
-            and dx <= 0 and dx + int(p[DW]) >= width and dy <= y < dy + int(p[DH]))
+def covering_layers(params, sources, width):
+    """Per layer: True when it paints every pixel of each of its rows opaquely (an unmasked RGB
+    source across the full canvas width), so nothing below it, nor the background, is drawn
+    there. Worked out once per frame: the kernels never touch the typed lists per row."""
+    covers = np.zeros(params.shape[0], np.bool_)
+    for i in range(params.shape[0]):
+        p = params[i]
+        dx = int(p[DX])
+        covers[i] = (sources[int(p[SOURCE])].shape[2] == 3 and p[SOURCE_MASK] < 0
+                     and p[DEST_MASK] < 0 and dx <= 0 and dx + int(p[DW]) >= width)
+    return covers
+
+
+@njit(**NJIT)
+def _lowest_shown(params, covers, y0, y1, lowest):
+    """lowest[y - y0]: the lowest layer that shows on canvas row y (0, or the topmost covering
+    layer crossing the row); -1 marks rows no layer covers, which get the background."""
+    lowest[:] = -1
+    for i in range(params.shape[0]):
+        if covers[i]:
+            dy, dh = int(params[i, DY]), int(params[i, DH])
+            for y in range(max(y0, dy), min(y1, dy + dh)):
+                lowest[y - y0] = i
 
 
 @njit(**NJIT)
 def compose_rows(out, params, sources, words, source_runs, masks, mask_runs, background, clear,
-                 y0, y1, first, second, weight, scratch_width):
-    """Draw rows y0..y1-1 of the canvas. `first/second/weight` hold each layer's column taps
-    (row i of each, indexed from the layer's first visible column), from `column_taps`."""
+                 y0, y1, first, second, weight, covers, scratch_width):
+    """Draw rows y0..y1-1 of the canvas (a band), layer after layer.
+
+    Layers are the outer loop: a numba typed-list lookup costs tens of ns, too much once per
+    layer per row (thousands per frame), so each layer's arrays are fetched once per band; the
+    band (BAND_ROWS rows) stays in L2 while every layer crossing it is drawn. `first/second/
+    weight` hold each layer's column taps (from `column_taps`), `covers` comes from
+    `covering_layers`."""
     width = out.shape[1]
     scratch = np.empty(width, np.uint8)
     vert = np.empty(scratch_width * 4, np.int32)
     vmask = np.empty(scratch_width, np.int32)
-    count = params.shape[0]
-    for y in range(y0, y1):
-        orow = out[y].reshape(width * 3)
-        bottom = 0          # the lowest layer that shows: everything under an opaque row is hidden
-        for i in range(count - 1, -1, -1):
-            if _covers_row(params[i], sources, y, width):
-                bottom = i
-                break
-        else:
-            if clear:
+    # Rows are slices of flat views: numba's reshape goes through a C helper, tens of ns a call.
+    row_len = width * 3
+    oflat = out.reshape(out.shape[0] * row_len)
+    lowest = np.empty(y1 - y0, np.int64)
+    _lowest_shown(params, covers, y0, y1, lowest)
+    if clear:
+        for y in range(y0, y1):
+            if lowest[y - y0] < 0:
+                orow = oflat[y * row_len:(y + 1) * row_len]
                 for x in range(width):
                     orow[3 * x] = background[0]
                     orow[3 * x + 1] = background[1]
                     orow[3 * x + 2] = background[2]
-        for i in range(bottom, count):
-            p = params[i]
-            dx, dy, dw, dh = int(p[DX]), int(p[DY]), int(p[DW]), int(p[DH])
-            if y < dy or y >= dy + dh:
-                continue
-            x0, x1 = max(dx, 0), min(dx + dw, width)
-            if x0 >= x1:
-                continue
-            source = int(p[SOURCE])
-            smask_index, dmask_index = int(p[SOURCE_MASK]), int(p[DEST_MASK])
-            smask, dmask = masks[max(smask_index, 0)], masks[max(dmask_index, 0)]
-            if _is_identity(p):
-                _identity_row(orow, p, y, x0, x1, sources[source], words[source],
-                              source_runs[source], smask, mask_runs[max(smask_index, 0)],
-                              smask_index >= 0, dmask, mask_runs[max(dmask_index, 0)],
-                              dmask_index >= 0, scratch)
+    for i in range(params.shape[0]):
+        p = params[i]
+        dx, dy, dw, dh = int(p[DX]), int(p[DY]), int(p[DW]), int(p[DH])
+        x0, x1 = max(dx, 0), min(dx + dw, width)
+        if x0 >= x1 or dy >= y1 or dy + dh <= y0:
+            continue
+        source = int(p[SOURCE])
+        src, wsrc, src_table = sources[source], words[source], source_runs[source]
+        sflat = src.reshape(src.size)
+        smask_index, dmask_index = int(p[SOURCE_MASK]), int(p[DEST_MASK])
+        smask, smask_table = masks[max(smask_index, 0)], mask_runs[max(smask_index, 0)]
+        dmask, dmask_table = masks[max(dmask_index, 0)], mask_runs[max(dmask_index, 0)]
+        identity = _is_identity(p)
+        for y in range(max(y0, dy), min(y1, dy + dh)):
+            if i < lowest[y - y0]:
+                continue            # hidden under an opaque layer on this row
+            orow = oflat[y * row_len:(y + 1) * row_len]
+            if identity:
+                _identity_row(orow, p, y, x0, x1, src, sflat, wsrc, src_table, smask, smask_table,
+                              smask_index >= 0, dmask, dmask_table, dmask_index >= 0, scratch)
             else:
-                _scaled_row(orow, p, y, x0, x1, sources[source], smask, smask_index >= 0,
-                            dmask, dmask_index >= 0, first[i], second[i], weight[i], vert, vmask)
+                _scaled_row(orow, p, y, x0, x1, src, sflat, smask, smask_index >= 0, dmask,
+                            dmask_table, dmask_index >= 0, first[i], second[i], weight[i],
+                            vert, vmask)
 
 
 @njit(**NJIT)
 def column_taps(params, sources, width):
-    """Column tap tables for every scaled layer (computed once per frame, not per band)."""
+    """Column tap tables for every scaled layer (computed once per frame, not per band): for
+    canvas column x0 + k, the element offsets (source column x channels) of its two taps in a
+    source row and the 11-bit weight of the second."""
     n = params.shape[0]
     first = np.zeros((n, width), np.int32)
     second = np.zeros((n, width), np.int32)
@@ -517,8 +581,12 @@ def column_taps(params, sources, width):
         dx, dw = int(p[DX]), int(p[DW])
         x0, x1 = max(dx, 0), min(dx + dw, width)
         if x0 < x1:
-            tap_table(dx, dw, p[SX], p[SW], sources[int(p[SOURCE])].shape[1], p[MIRROR] != 0,
+            source = sources[int(p[SOURCE])]
+            tap_table(dx, dw, p[SX], p[SW], source.shape[1], p[MIRROR] != 0,
                       x0, x1, first[i], second[i], weight[i])
+            # as element offsets into a row of `channels` interleaved samples
+            first[i] *= source.shape[2]
+            second[i] *= source.shape[2]
     return first, second, weight
 
 
@@ -535,20 +603,25 @@ def compose_parallel(out, params, sources, words, source_runs, masks, mask_runs,
     """Compose the whole canvas, bands of BAND_ROWS rows in parallel."""
     height = out.shape[0]
     first, second, weight = column_taps(params, sources, out.shape[1])
+    covers = covering_layers(params, sources, out.shape[1])
     scratch_width = _widest(sources)
     bands = (height + BAND_ROWS - 1) // BAND_ROWS
     for b in prange(bands):
         y0 = b * BAND_ROWS
         compose_rows(out, params, sources, words, source_runs, masks, mask_runs, background,
-                     clear, y0, min(y0 + BAND_ROWS, height), first, second, weight, scratch_width)
+                     clear, y0, min(y0 + BAND_ROWS, height), first, second, weight, covers,
+                     scratch_width)
 
 
 @njit(**NJIT)
 def compose_serial(out, params, sources, words, source_runs, masks, mask_runs, background, clear):
     """The same on the calling thread only."""
     first, second, weight = column_taps(params, sources, out.shape[1])
-    compose_rows(out, params, sources, words, source_runs, masks, mask_runs, background, clear,
-                 0, out.shape[0], first, second, weight, _widest(sources))
+    covers = covering_layers(params, sources, out.shape[1])
+    for y0 in range(0, out.shape[0], BAND_ROWS):
+        compose_rows(out, params, sources, words, source_runs, masks, mask_runs, background,
+                     clear, y0, min(y0 + BAND_ROWS, out.shape[0]), first, second, weight, covers,
+                     _widest(sources))
 
 
 _NO_WORDS = np.zeros((1, 1), np.uint32)
