@@ -11,7 +11,7 @@ the sidebar instance (`inMeeting`, here a headless page too); when it calls
 `runRenderingContext({view: "camera"})` the same URL opens again off-screen at the canvas size,
 as the rendered instance (`inCamera`, `sdk.rendered`), and its pixels are the web view layer.
 `closeRenderingContext` closes that page. A page that crashes (or, for the rendered page, renders
-nothing for `HANG_TIMEOUT_S`) is reported and reopened; the app configs again as on a reload.
+nothing, or runs no script, for `HANG_TIMEOUT_S`) is reported and reopened; the app configs again as on a reload.
 
 Everything browser-side runs on one asyncio loop in a thread of its own; the render loop only
 reads `frames.latest()`.
@@ -33,7 +33,7 @@ from compositor.errors import LayersError, LayersValueError
 from compositor.webview.bridge import Bridge, Page
 from compositor.webview.browser import Browser
 from compositor.webview.cdp import CdpError
-from compositor.webview.frames import FramePump, PageHung, WebViewFrames
+from compositor.webview.frames import HANG_TIMEOUT_S, FramePump, PageHung, WebViewFrames
 from compositor.webview.server import INDEX, AppServer, origin_of
 from native.premultiply import premultiply
 
@@ -42,6 +42,7 @@ log = logging.getLogger(__name__)
 MAIN_PAGE_SIZE = (1280, 720)        # the sidebar's viewport (nothing composes it)
 START_TIMEOUT_S = 30.0
 MAX_RESTARTS = 5                    # per page role: a page that keeps crashing is given up on
+WATCHDOG_INTERVAL_S = 1.0           # how often each page is asked to run a trivial script
 
 
 class WebApp:
@@ -61,6 +62,7 @@ class WebApp:
         self.errors: list[str] = []                   # crashes and hangs, as reported
         self._rendered_wanted = False
         self._closed = False
+        self._tasks: set[asyncio.Task] = set()          # page restarts in flight
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="webview", daemon=True)
         self._thread.start()
@@ -94,14 +96,20 @@ class WebApp:
             raise LayersError(f"the web app did not respond within {timeout:g} s") from None
 
     # -- public ----------------------------------------------------------------------------------
-    def evaluate(self, expression: str, role: str = "main", timeout: float = 10.0):
-        """Evaluate JavaScript in a page ('main' or 'rendered'), awaiting promises; returns the value."""
+    def evaluate(self, expression: str, role: str = "main", timeout: float = 10.0, wait: bool = True):
+        """Evaluate JavaScript in a page ('main' or 'rendered'), awaiting promises; returns the value
+        (with wait=False: sends it and returns None at once, e.g. for a script that never ends)."""
         async def evaluate():
             page = self.bridge.page_for(role)
             if page is None:
                 raise LayersError(f"no {role} page is open")
-            reply = await self.browser.cdp.send("Runtime.evaluate", {
-                "expression": expression, "awaitPromise": True, "returnByValue": True}, session=page.session)
+            sent = self.browser.cdp.send("Runtime.evaluate", {
+                "expression": expression, "awaitPromise": True, "returnByValue": True}, session=page.session,
+                timeout=None if not wait else timeout)
+            if not wait:
+                asyncio.ensure_future(sent).add_done_callback(lambda future: future.exception())
+                return None
+            reply = await sent
             if "exceptionDetails" in reply:
                 raise LayersError(f"{role} page: {reply['exceptionDetails'].get('text')} "
                                   f"{reply['exceptionDetails'].get('exception', {}).get('description', '')}")
@@ -150,8 +158,24 @@ class WebApp:
             options = {"hang_timeout": self.hang_timeout} if self.hang_timeout else {}
             pump = FramePump(self.browser.cdp, session, self.frames, fps or 30.0, **options)
             page.tasks.append(asyncio.create_task(self._pump(page, pump), name="webview frames"))
+        page.tasks.append(asyncio.create_task(self._watchdog(page), name=f"watchdog {role}"))
         await self.browser.cdp.send("Page.navigate", {"url": self.url}, session=session)
         return page
+
+    async def _watchdog(self, page: Page) -> None:
+        """Detect a page whose script never yields: the compositor may still answer beginFrame,
+        but a Runtime.evaluate needs the page's main thread."""
+        timeout = self.hang_timeout or HANG_TIMEOUT_S
+        while True:
+            await asyncio.sleep(WATCHDOG_INTERVAL_S)
+            try:
+                await self.browser.cdp.send("Runtime.evaluate", {"expression": "0"}, session=page.session,
+                                            timeout=timeout)
+            except asyncio.TimeoutError:
+                self._failed(page, f"the {page.role} page hangs: its script has not yielded for {timeout:g} s")
+                return
+            except CdpError:
+                return                                # crashed or closed: handled where that is seen
 
     async def _close_page(self, page: Page) -> None:
         self.bridge.detach(page)
@@ -161,22 +185,28 @@ class WebApp:
         try:
             await pump.run()
         except PageHung as error:
-            await self._failed(page, f"the camera page hangs: {error}")
+            self._failed(page, f"the camera page hangs: {error}")
         except CdpError as error:
             if not self._closed:
-                await self._failed(page, f"the camera page stopped rendering: {error}")
+                self._failed(page, f"the camera page stopped rendering: {error}")
 
     def _on_crashed(self, params: dict, session: str | None) -> None:
         page = self.bridge.pages.get(session or "")
         if page is not None:
-            asyncio.ensure_future(self._failed(page, f"the {page.role} page crashed"))
+            self._failed(page, f"the {page.role} page crashed")
 
-    async def _failed(self, page: Page, reason: str) -> None:
-        """Report a crashed or hung page and open it again (unless it is no longer wanted)."""
+    def _failed(self, page: Page, reason: str) -> None:
+        """Report a crashed or hung page and reopen it, on a task of its own: closing the page
+        cancels the page's tasks, which may include the caller."""
         if page.crashed or self._closed:
             return
         page.crashed = True
         self.errors.append(reason)
+        task = asyncio.ensure_future(self._reopen(page, reason))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _reopen(self, page: Page, reason: str) -> None:
         await self._close_page(page)
         wanted = page.role == "main" or self._rendered_wanted
         if not wanted:

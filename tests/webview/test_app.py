@@ -83,6 +83,7 @@ def test_a_crashed_camera_page_is_detected_and_reopened():
     sdk, app, frames = start_example()
     try:
         first_target = app.bridge.page_for("rendered").target
+        delivered = frames.delivered
         app.crash("rendered")
         wait_until(lambda: app.restarts["rendered"] == 1, what="the restart")
         assert any("crashed" in error or "stopped rendering" in error for error in app.errors)
@@ -90,7 +91,6 @@ def test_a_crashed_camera_page_is_detected_and_reopened():
                    what="the reopened camera page")
         assert app.bridge.page_for("rendered").target != first_target
         assert app.evaluate("window.appState.context", role="rendered") == "inCamera"
-        delivered = frames.delivered
         app.wait_for_frame(after=delivered)              # frames flow again from the new page
     finally:
         app.close()
@@ -136,9 +136,36 @@ def test_a_page_at_another_origin_gets_no_native_client(tmp_path):
     try:
         with AppServer(tmp_path) as other:
             app.evaluate(f"location.href = {other.url!r}")
-            wait_until(lambda: app.evaluate("document.body?.textContent") == "elsewhere", what="the navigation")
+            wait_until(lambda: body_text(app) == "elsewhere", what="the navigation")
             assert app.evaluate("typeof window.chrome?.webview") == "undefined"
             assert app.evaluate(f"typeof globalThis[{app.bridge.binding!r}]") == "undefined"
     finally:
         app.close()
         sdk.close()
+
+
+def test_a_hung_camera_page_is_detected_and_reopened():
+    need_example()
+    sdk, app, frames = start_example(hang_timeout=1.0)
+    try:
+        delivered = frames.delivered
+        app.evaluate("while (true) {}", role="rendered", wait=False)
+        wait_until(lambda: app.restarts["rendered"] == 1, what="the restart")
+        assert any("hangs" in error for error in app.errors)
+        wait_until(lambda: app.rendered_open and app.evaluate("window.appState?.ready", role="rendered"),
+                   what="the reopened camera page")
+        app.wait_for_frame(after=delivered)
+    finally:
+        app.close()
+        sdk.close()
+
+
+def body_text(app) -> str | None:
+    """The main page's text, or None while a navigation swaps its document."""
+    from compositor.errors import LayersError
+    from compositor.webview.cdp import CdpError
+
+    try:
+        return app.evaluate("document.body?.textContent")
+    except (LayersError, CdpError):
+        return None
