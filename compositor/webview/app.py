@@ -24,6 +24,7 @@ import logging
 import os
 import threading
 import time
+import weakref
 from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
 
@@ -63,6 +64,9 @@ class WebApp:
         self._rendered_wanted = False
         self._closed = False
         self._tasks: set[asyncio.Task] = set()          # page restarts in flight
+        # kills the browser if this object is dropped without close(), or at interpreter exit
+        self._browsers: list[Browser] = []
+        self._finalizer = weakref.finalize(self, _kill_all, self._browsers)
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="webview", daemon=True)
         self._thread.start()
@@ -141,6 +145,7 @@ class WebApp:
     async def _start(self, executable: str | None) -> None:
         warm = asyncio.to_thread(premultiply, np.zeros((1, 1, 4), np.uint8))   # JIT before the first frame
         self.browser, _ = await asyncio.gather(Browser.launch(executable), warm)
+        self._browsers.append(self.browser)
         cdp = self.browser.cdp
         self.bridge = Bridge(cdp, self.sdk, self.origin, self.browser.version, after_call=self._after_call)
         cdp.on("Inspector.targetCrashed", self._on_crashed)
@@ -258,8 +263,7 @@ class WebApp:
         except Exception as error:
             log.warning("closing the browser: %s", error)
         finally:
-            if self.browser is not None:
-                self.browser.kill()                  # no-op when it is gone; certain when it is not
+            self._finalizer()                        # kill: a no-op after a clean quit, certain otherwise
             self._loop.call_soon_threadsafe(self._loop.stop)
             self._thread.join(5.0)
             if self.server is not None:
@@ -271,6 +275,7 @@ class WebApp:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def __del__(self):
-        if not getattr(self, "_closed", True):
-            self.close()
+
+def _kill_all(browsers: list[Browser]) -> None:
+    for browser in browsers:
+        browser.kill()

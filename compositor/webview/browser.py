@@ -53,6 +53,7 @@ class Browser:
     def __init__(self, process: subprocess.Popen, cdp: Cdp, profile: str, version: str):
         self.process, self.cdp, self.profile, self.version = process, cdp, profile, version
         self._closed = False
+        self._killed = False
 
     @classmethod
     async def launch(cls, executable: str | None = None) -> "Browser":
@@ -109,12 +110,15 @@ class Browser:
             await self.cdp.close()
         except Exception as error:
             log.debug("closing the DevTools socket: %s", error)
-        _kill_group(self.process)
-        shutil.rmtree(self.profile, ignore_errors=True)
+        self.kill()
 
     def kill(self) -> None:
-        """Synchronous last resort (atexit, a dead event loop): kill the process group."""
+        """Kill the process group and remove the profile; synchronous, so also the last resort
+        (garbage collection, interpreter exit, a dead event loop); idempotent."""
         self._closed = True
+        if self._killed:
+            return
+        self._killed = True
         _kill_group(self.process)
         shutil.rmtree(self.profile, ignore_errors=True)
 

@@ -169,3 +169,17 @@ def body_text(app) -> str | None:
         return app.evaluate("document.body?.textContent")
     except (LayersError, CdpError):
         return None
+
+
+def test_close_rendering_context_closes_the_camera_page_and_its_layer():
+    need_example()
+    sdk, app, frames = start_example()
+    try:
+        assert app.evaluate("zoomSdk.closeRenderingContext()") == {"message": "Success"}
+        wait_until(lambda: not app.rendered_open, what="the camera page to close")
+        assert sdk.rendered is None and frames.latest() is None
+        assert app.evaluate("window.appState.context") == "inMeeting"
+        assert tuple(sdk.render()[640, 900]) != (20, 60, 200)      # no lower third any more
+    finally:
+        app.close()
+        sdk.close()
