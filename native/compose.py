@@ -329,15 +329,20 @@ def _row_taps(p, y, limit):
 
 
 @njit(**NJIT)
-def _dest_mask_bounds(drow, n, mirror):
-    """The first and one-past-last k in 0..n-1 whose destination mask drow[k] (drow[n - 1 - k]
-    when mirrored) is not 0: a circle cutout's corners are neither sampled nor drawn."""
-    lo, hi = 0, n
-    while lo < hi and drow[n - 1 - lo if mirror else lo] == 0:
-        lo += 1
-    while hi > lo and drow[n - hi if mirror else hi - 1] == 0:
-        hi -= 1
-    return lo, hi
+def _table_bounds(table, ty, t_first, n, t_mirror):
+    """The first and one-past-last k in 0..n-1 that a mask's runs reach on row ty (memory columns
+    t_first..t_first+n-1, backwards when t_mirror): a circle cutout's corners are neither
+    sampled nor drawn. (0, 0) when the row is empty."""
+    lo, hi = t_first + n, t_first
+    for r in range(table[ty], table[ty + 1], 3):
+        start, stop = max(table[r], t_first), min(table[r + 1], t_first + n)
+        if start < stop:
+            lo, hi = min(lo, start), max(hi, stop)
+    if lo >= hi:
+        return 0, 0
+    if t_mirror:
+        return t_first + n - hi, t_first + n - lo
+    return lo - t_first, hi - t_first
 
 
 @njit(**NJIT)
@@ -356,12 +361,14 @@ def _interpolate_rgb(dst, vert, first, second, weight):
     written as is. A loop with no mask and no branch: v0 * 2048 + (v1 - v0) * wx is
     v0 * (2048 - wx) + v1 * wx with one multiply fewer."""
     for k in range(first.shape[0]):
-        j0, j1 = _u(first[k]), _u(second[k])
+        # The second tap is the next column, or has weight 0 (clamped at the source's edge), so
+        # it is read as j0 + 3 without loading `second`: `vert` is padded for the last column.
+        j0 = _u(first[k])
         wx = weight[k]
         v0, v1, v2 = vert[j0], vert[j0 + _u(1)], vert[j0 + _u(2)]
-        dst[3 * k] = (v0 * WEIGHT_ONE + (vert[j1] - v0) * wx + ROUND_2D) >> (2 * WEIGHT_BITS)
-        dst[3 * k + 1] = (v1 * WEIGHT_ONE + (vert[j1 + _u(1)] - v1) * wx + ROUND_2D) >> (2 * WEIGHT_BITS)
-        dst[3 * k + 2] = (v2 * WEIGHT_ONE + (vert[j1 + _u(2)] - v2) * wx + ROUND_2D) >> (2 * WEIGHT_BITS)
+        dst[3 * k] = (v0 * WEIGHT_ONE + (vert[j0 + _u(3)] - v0) * wx + ROUND_2D) >> (2 * WEIGHT_BITS)
+        dst[3 * k + 1] = (v1 * WEIGHT_ONE + (vert[j0 + _u(4)] - v1) * wx + ROUND_2D) >> (2 * WEIGHT_BITS)
+        dst[3 * k + 2] = (v2 * WEIGHT_ONE + (vert[j0 + _u(5)] - v2) * wx + ROUND_2D) >> (2 * WEIGHT_BITS)
 
 
 @njit(**NJIT)
@@ -452,11 +459,12 @@ def _scaled_row(orow, p, y, x0, x1, src, sflat, smask, has_smask, dmask, dmask_t
     d_first = dx + dw - x1 if d_mirror else x0 - dx     # the window's first mask column in memory
     mask = dmask[y - dy if has_dmask else 0]
     if has_dmask:
-        mask = mask[d_first:d_first + n]
-        k_lo, k_hi = _dest_mask_bounds(mask, n, d_mirror)
+        k_lo, k_hi = _table_bounds(dmask_table, y - dy, d_first, n, d_mirror)
         if k_lo >= k_hi:
             return
-        mask = mask[n - k_hi:n - k_lo] if d_mirror else mask[k_lo:k_hi]
+        # the mask under canvas columns k_lo..k_hi-1, in memory order
+        m_lo = d_first + (n - k_hi if d_mirror else k_lo)
+        mask = mask[m_lo:m_lo + k_hi - k_lo]
     channels = src.shape[2]
     r0, r1, wy = _row_taps(p, y, src.shape[0])
     # the source columns the taps need, lo..hi-1 (taps are monotonic, mirrored or not)
@@ -524,7 +532,7 @@ def compose_rows(out, params, sources, words, source_runs, masks, mask_runs, bac
     `covering_layers`."""
     width = out.shape[1]
     scratch = np.empty(width, np.uint8)
-    vert = np.empty(scratch_width * 4, np.int32)
+    vert = np.zeros(scratch_width * 4 + 8, np.int32)   # + a padding column, see _interpolate_rgb
     vmask = np.empty(scratch_width, np.int32)
     # Rows are slices of flat views: numba's reshape goes through a C helper, tens of ns a call.
     row_len = width * 3
