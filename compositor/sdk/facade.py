@@ -75,9 +75,16 @@ def api(roles: frozenset[str] | None = None, contexts: frozenset[str] | None = N
         @functools.wraps(method)
         async def wrapper(self: "ZoomSdk", options: dict | None = None):
             self._admit(spec)
-            return await method(self, _options(options, spec.name))
+            try:
+                return await method(self, _options(options, spec.name))
+            except RecursionError:        # options nested past the interpreter's limit (even repr fails)
+                raise _too_deep(spec.name) from None
         return wrapper
     return decorate
+
+
+def _too_deep(name: str) -> ZoomApiError:
+    return api_error(Code.INVALID_ARGUMENT, f"{name}: options are nested too deeply")
 
 
 def _options(options, name: str) -> dict:
@@ -86,6 +93,15 @@ def _options(options, name: str) -> dict:
     if not isinstance(options, dict):
         raise api_error(Code.INVALID_ARGUMENT, f"{name} takes an options object, got {type(options).__name__}")
     return options
+
+
+def _short_repr(value, limit: int = 200) -> str:
+    """repr for an error message: cut at `limit` characters, and safe on values nested too deep."""
+    try:
+        text = repr(value)
+    except RecursionError:
+        return f"a {type(value).__name__} nested too deeply"
+    return text if len(text) <= limit else text[:limit] + "..."
 
 
 def _success() -> dict:
@@ -269,7 +285,7 @@ class ZoomSdk:
         capabilities = options.get("capabilities")
         if not isinstance(capabilities, (list, tuple)) or not all(isinstance(c, str) for c in capabilities):
             raise api_error(Code.INVALID_ARGUMENT, f"config.capabilities must be a list of API names, "
-                                                   f"got {capabilities!r}")
+                                                   f"got {_short_repr(capabilities)}")
         supported = supported_apis()
         self._instance.capabilities = frozenset(capabilities)
         return {"runningContext": self.running_context,
@@ -517,6 +533,8 @@ class ZoomSdk:
             px = to_device_px(value, canvas_px / context.dpr, context.dpr, key)
         except LayersValueError as error:
             raise api_error(Code.INVALID_ARGUMENT, str(error)) from None
+        except OverflowError:             # "1e308%" times the canvas, or an int past float range
+            raise api_error(Code.INVALID_ARGUMENT, f"{key} {value!r:.60} is out of range") from None
         if abs(px) > MAX_CANVAS_MULTIPLE * canvas_px:
             raise api_error(Code.INVALID_ARGUMENT, f"{key} {value!r} is {px:.6g} device px, beyond "
                                                    f"{MAX_CANVAS_MULTIPLE} times the {canvas_px} px canvas")
@@ -692,7 +710,7 @@ class ZoomSdk:
         """
         try:
             payload = json.dumps(options, separators=(",", ":"))
-        except (TypeError, ValueError) as error:
+        except (TypeError, ValueError, RecursionError) as error:     # RecursionError: nested too deep
             raise api_error(Code.POST_MESSAGE_FAILED, f"Failed to post message to connect app. "
                                                       f"(payload is not JSON: {error})") from None
         if len(payload.encode()) >= POST_MESSAGE_LIMIT:
@@ -925,6 +943,8 @@ def _z_index(options: dict):
         return parse_z_index(options.get("zIndex", 1))
     except LayersValueError as error:
         raise api_error(Code.INVALID_ARGUMENT, str(error)) from None
+    except OverflowError:                 # an int past float range: layout's isfinite check overflows
+        raise api_error(Code.INVALID_ARGUMENT, f"zIndex {options.get('zIndex')!r:.60} is out of range") from None
 
 
 def _premultiplied(rgba: np.ndarray) -> np.ndarray:

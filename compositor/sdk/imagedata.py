@@ -106,7 +106,8 @@ def _decode(image_data, field: str) -> np.ndarray:
 
 
 def _side(value, field: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer)) or value != int(value):
+    whole = isinstance(value, (int, np.integer)) or isinstance(value, float) and value.is_integer()
+    if isinstance(value, bool) or not whole:           # is_integer: NaN and inf are not whole
         raise _fail(f"{field} must be a whole number, got {value!r}")
     if not 0 < value <= MAX_SIDE:
         raise _fail(f"{field} must be between 1 and {MAX_SIDE}, got {value!r}")
@@ -187,6 +188,7 @@ def _url_error(url: str, reason: str) -> ZoomApiError:
 def _read_url(url: str, base_dir, deadline: float, max_bytes: int, allow_private: bool) -> bytes:
     scheme = urllib.parse.urlsplit(url).scheme.lower()
     if scheme in ("http", "https"):
+        _check_literal_host(urllib.parse.urlsplit(url).hostname, allow_private)   # refused before connecting
         opener = _opener(allow_private)
         request = urllib.request.Request(url, headers={"User-Agent": "layers-compositor"})
         with opener.open(request, timeout=_remaining(deadline, url)) as response:
@@ -231,17 +233,37 @@ def _read_capped(stream, url: str, max_bytes: int, deadline: float) -> bytes:
         _remaining(deadline, url)
 
 
+def _refuse(address) -> urllib.error.URLError:
+    return urllib.error.URLError(f"refused to fetch from non-public address {address} (loopback and private "
+                                 "networks need ZoomSdk(allow_private_urls=True))")
+
+
+def _public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return address.is_global and not address.is_multicast
+
+
+def _check_literal_host(host: str | None, allow_private: bool) -> None:
+    """An IP-literal host that is not public is refused without a connection attempt."""
+    if allow_private or host is None:
+        return
+    try:
+        address = ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        return                               # a name: checked on the connected socket
+    if not _public(address):
+        raise _refuse(address)
+
+
 def _check_peer(sock, allow_private: bool) -> None:
     """Refuse a connection that reached a non-public address (checked after connect: no DNS race)."""
     if allow_private:
         return
     address = ipaddress.ip_address(sock.getpeername()[0].split("%", 1)[0])
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
-    if not address.is_global or address.is_multicast:
+    if not _public(address):
         sock.close()
-        raise urllib.error.URLError(f"refused to fetch from non-public address {address} (loopback and private "
-                                    "networks need ZoomSdk(allow_private_urls=True))")
+        raise _refuse(address)
 
 
 def _connection(base: type, allow_private: bool) -> type:

@@ -39,9 +39,11 @@ import numpy as np
 from PIL import Image
 
 from compositor.errors import LayersError, LayersValueError, ZoomApiError
+from compositor.sdk.imagedata import MAX_SIDE
 
 MAIN_NAMES = {"main", "sidebar"}
 RENDERED_NAMES = {"rendered", "camera", "immersive"}
+MAX_DPR = 8.0            # no display is denser; bounds the canvas a script can ask for
 MEETING_METHODS = ("meeting.join", "meeting.leave", "meeting.setActiveSpeaker", "meeting.setRole")
 
 
@@ -87,8 +89,10 @@ def load_script(path: str | Path) -> Script:
         data = json.loads(path.read_text())
     except OSError as error:
         raise LayersValueError(f"cannot read script {str(path)!r}: {error.strerror or error}") from None
-    except json.JSONDecodeError as error:
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise LayersValueError(f"script {str(path)!r} is not valid JSON: {error}") from None
+    except RecursionError:
+        raise LayersValueError(f"script {str(path)!r} is nested too deeply") from None
     return parse_script(data, path.parent)
 
 
@@ -106,8 +110,11 @@ def parse_script(data, base_dir: str | Path = ".") -> Script:
     user = data.get("user", {})
     if not isinstance(user, dict):
         raise LayersValueError(f"script 'user' must be an object, got {user!r}")
+    dpr = data.get("dpr", 1.0)
+    if isinstance(dpr, bool) or not isinstance(dpr, (int, float)) or not 0 < dpr <= MAX_DPR:
+        raise LayersValueError(f"script 'dpr' must be a number in (0, {MAX_DPR}], got {dpr!r:.60}")
     return Script(steps, Path(base_dir), user, data.get("camera"), data.get("webview"),
-                  _pair(data.get("window", (1920, 1080)), "window"), float(data.get("dpr", 1.0)),
+                  _pair(data.get("window", (1920, 1080)), "window"), float(dpr),
                   _pair(data.get("renderTarget", (1280, 720)), "renderTarget"))
 
 
@@ -118,16 +125,19 @@ def _parse_step(number: int, entry) -> Step:
     if at is not None and (isinstance(at, bool) or not isinstance(at, (int, float)) or at < 0):
         raise LayersValueError(f"step {number} ({entry['method']}): 'at' must be seconds >= 0, got {at!r}")
     instance = entry.get("instance", "main")
-    if instance not in MAIN_NAMES | RENDERED_NAMES:
+    if not isinstance(instance, str) or instance not in MAIN_NAMES | RENDERED_NAMES:
         raise LayersValueError(f"step {number}: instance must be one of "
                                f"{', '.join(sorted(MAIN_NAMES | RENDERED_NAMES))}, got {instance!r}")
+    store_as = entry.get("as")
+    if store_as is not None and not isinstance(store_as, str):
+        raise LayersValueError(f"step {number}: 'as' must be a name (string), got {store_as!r:.60}")
     return Step(number, entry["method"], entry.get("params"), at,
-                "main" if instance in MAIN_NAMES else "rendered", entry.get("as"))
+                "main" if instance in MAIN_NAMES else "rendered", store_as)
 
 
 def _pair(value, name: str) -> tuple[int, int]:
     if (not isinstance(value, (list, tuple)) or len(value) != 2
-            or not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in value)):
+            or not all(isinstance(v, int) and not isinstance(v, bool) and 0 < v <= MAX_SIDE for v in value)):
         raise LayersValueError(f"script {name!r} must be [width, height] in positive integers, got {value!r}")
     return int(value[0]), int(value[1])
 
@@ -166,7 +176,15 @@ async def _run_step(sdk, script: Script, step: Step, values: dict) -> Any:
     return await target.call(step.method, params)
 
 
-def _meeting_step(sdk, method: str, params: dict, script: Script) -> Any:
+def _meeting_step(sdk, method: str, params, script: Script) -> Any:
+    if not isinstance(params, dict):
+        raise LayersValueError(f"{method} takes an object of parameters, got {type(params).__name__}")
+    for key in ("name", "screenName", "role", "participantUUID"):
+        if params.get(key) is not None and not isinstance(params[key], str):
+            raise LayersValueError(f"{method}: {key} must be a string, got {params[key]!r:.60}")
+    speakers = params.get("participantUUIDs", [])
+    if not isinstance(speakers, list) or not all(isinstance(uuid, str) for uuid in speakers):
+        raise LayersValueError(f"{method}: participantUUIDs must be a list of strings, got {speakers!r:.60}")
     meeting = sdk.meeting
     if method == "meeting.join":
         camera = params.get("camera")
@@ -176,7 +194,7 @@ def _meeting_step(sdk, method: str, params: dict, script: Script) -> Any:
     if method == "meeting.leave":
         return meeting.leave(params.get("participantUUID"))
     if method == "meeting.setActiveSpeaker":
-        return meeting.set_active_speaker(*params.get("participantUUIDs", []))
+        return meeting.set_active_speaker(*speakers)
     return meeting.set_role(params.get("participantUUID"), params.get("role"))
 
 
@@ -186,7 +204,7 @@ def camera_from(spec, base_dir: Path):
     from cameras.synthetic import StillCamera
 
     if isinstance(spec, dict) and "fill" in spec:
-        width, height = int(spec.get("width", 640)), int(spec.get("height", 360))
+        width, height = _side(spec.get("width", 640), "width"), _side(spec.get("height", 360), "height")
         rgb = np.full((height, width, 3), _colour(spec["fill"], 3), np.uint8)
         return StillCamera(rgb, name=spec.get("name", "Solid"))
     if isinstance(spec, str):
@@ -208,9 +226,12 @@ def _resolve(value, values: dict, base_dir: Path, images: bool = True):
     if not images:
         return {key: _resolve(item, values, base_dir, images) for key, item in value.items()}
     if "src" in value and len(value) == 1:
+        if not isinstance(value["src"], str):
+            raise LayersValueError(f"image 'src' must be a path (string), got {value['src']!r:.60}")
         return _load_image(base_dir / value["src"])
     if "fill" in value and "width" in value and "height" in value:
-        return np.full((int(value["height"]), int(value["width"]), 4), _colour(value["fill"], 4), np.uint8)
+        width, height = _side(value["width"], "width"), _side(value["height"], "height")
+        return np.full((height, width, 4), _colour(value["fill"], 4), np.uint8)
     return {key: _resolve(item, values, base_dir) for key, item in value.items()}
 
 
@@ -222,9 +243,16 @@ def _load_image(path: Path) -> np.ndarray:
         raise LayersValueError(f"cannot load image {str(path)!r}: {error}") from None
 
 
+def _side(value, name: str) -> int:
+    """A fill image's width or height: a whole number of pixels within the ImageData limit."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_SIDE:
+        raise LayersValueError(f"fill {name} must be a whole number from 1 to {MAX_SIDE}, got {value!r:.60}")
+    return value
+
+
 def _colour(fill, channels: int) -> list[int]:
-    if not isinstance(fill, list) or len(fill) not in (3, 4) or not all(isinstance(v, int) and 0 <= v <= 255
-                                                                        for v in fill):
+    if not isinstance(fill, list) or len(fill) not in (3, 4) or not all(
+            isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 255 for v in fill):
         raise LayersValueError(f"fill must be [r, g, b] or [r, g, b, a] in 0..255, got {fill!r}")
     return (list(fill) + [255])[:channels] if len(fill) == 3 else list(fill)[:channels]
 
