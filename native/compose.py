@@ -312,7 +312,7 @@ def _identity_row(orow, p, y, x0, x1, src, sflat, wsrc, src_table, smask, smask_
                    mirror, mrow, m_first, m_mirror, masked)
 
 
-@njit(**NJIT)
+@njit(inline="always", **NJIT)
 def _row_taps(p, y, limit):
     """The two source rows and the 11-bit weight of the second for canvas row y (scaled layer)."""
     dh = int(p[DH])
@@ -328,7 +328,7 @@ def _row_taps(p, y, limit):
     return r0, min(r0 + 1, limit - 1), wy
 
 
-@njit(**NJIT)
+@njit(inline="always", **NJIT)
 def _table_bounds(table, ty, t_first, n, t_mirror):
     """The first and one-past-last k in 0..n-1 that a mask's runs reach on row ty (memory columns
     t_first..t_first+n-1, backwards when t_mirror): a circle cutout's corners are neither
@@ -345,7 +345,7 @@ def _table_bounds(table, ty, t_first, n, t_mirror):
     return lo - t_first, hi - t_first
 
 
-@njit(**NJIT)
+@njit(inline="always", **NJIT)
 def _vertical_pass(vert, top, bottom, wy):
     """vert = top * (2048 - wy) + bottom * wy over flattened source row pieces: the first,
     vectorised half of a bilinear sample, kept in 11-bit fixed point."""
@@ -389,7 +389,7 @@ def _interpolate_rgb_masked(dst, vert, first, second, weight, mask, mirror):
         _blend_rgb(dst, k, c0, c1, c2, m)
 
 
-@njit(**NJIT)
+@njit(inline="always", **NJIT)
 def _scaled_rgb_runs(orow, vert, x0, first, second, weight, mask_row, table, ty, d_first, n,
                      d_mirror):
     """A scaled RGB row under a destination mask with a run table: FULL runs interpolated with
