@@ -14,4 +14,6 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e '.[dev]'
+# The web view layer (layers app) needs headless Chromium and the example app's npm packages.
+bash scripts/setup-browser.sh
 echo "setup: ready (.venv/bin/layers)"
