@@ -2,13 +2,16 @@
 
 Inputs are plain arrays (STYLE items 1-2):
   out      HxWx3 uint8 RGB, the canvas (written in place)
-  params   n x PARAMS float64, one row per layer, bottom to top (columns below)
+  params   n x PARAMS float64, one row per layer, bottom to top (columns below, `layer_params`)
   sources  typed list of HxWxC uint8 arrays: C == 3 opaque RGB (camera frames), C == 4
            premultiplied RGBA (images, web view, overlays)
-  words    typed list of HxW uint32 views of the RGBA sources (one word per pixel, so a span of
+  words    typed list of HxW uint32 views of the RGBA sources (one word per pixel, so a chunk of
            fully transparent pixels is found by OR-ing words: premultiplied transparent == 0)
   masks    typed list of 2-D uint8 alpha multipliers: a "source" mask has the source's size and
            follows its sampling (person mask); a "dest" mask has the layer's DW x DH size (cutout)
+  *_runs   run tables (`native.spans`) of every RGBA source and every mask: where each row is
+           transparent, opaque or partial, worked out once when the content arrives
+`compose()` builds all of that per call; `Composer` keeps it between frames (the render path).
 
 Per pixel, with the source sampled as premultiplied (c, a) and the mask m (255 when none):
     out = round((c * m * 255 + out * (255 * 255 - a * m)) / (255 * 255))
@@ -16,9 +19,22 @@ one rounding per layer, which is exactly 8-bit premultiplied "over" with correct
 Scaling is bilinear by index math (pixel centres aligned, edges clamped to the source), with
 11-bit weights and a single rounding after both axes; mirroring reflects the index.
 
-Work is split in bands of `BAND_ROWS` rows (prange); inside a band each output row is visited
-once and every layer crossing it is drawn while the row is in L1, so the canvas is read and
-written from memory once per frame.
+How it stays near the memory-bandwidth floor:
+- 1:1 layers (the camera-mode scene) are drawn as runs: a row's runs come from the run table of
+  its one alpha plane (RGBA alpha, or the one mask of a camera frame), so transparent stretches
+  cost nothing, opaque ones are plain copies and only partial ones are blended. A layer with two
+  alpha planes classifies chunks of SPAN pixels of both while drawing.
+- Scaled layers (camera tiles) run a vectorised vertical pass over the source columns the row
+  needs into a small scratch row, then the horizontal taps; a cutout's run table bounds the
+  columns and keeps the masked formula to its anti-aliased edge.
+- Rows under an unmasked full-width RGB layer skip the layers below it and the background.
+- Work is split in bands of `BAND_ROWS` rows (prange). Inside a band layers are the outer loop:
+  a typed-list lookup costs tens of ns, too much per layer per row; the band stays in L2.
+numba details that matter here: numba checks signed indices for < 0 (wrap-around), which
+stops vectorisation, so hot loops index views by the loop counter or by `_u(...)` unsigned
+indices; numba's slice assignment is ~10x slower than an explicit loop; loops with a runtime
+step or channel count do not vectorise, so those branch once per run into literal loops; and
+calls between kernels cost tens of ns each, so the smallest per-chunk helpers are inlined.
 """
 
 import numpy as np
@@ -41,7 +57,7 @@ PARAMS = 13
 WEIGHT_BITS = 11                      # bilinear weights in 1/2048: position error < 0.0003 px
 WEIGHT_ONE = 1 << WEIGHT_BITS
 ROUND_2D = 1 << (2 * WEIGHT_BITS - 1)
-SPAN = 16                             # pixels classified at once (all transparent / opaque / mixed)
+SPAN = spans.SPAN                     # pixels classified at once (all transparent / opaque / mixed)
 FULL = 255 * 255
 
 
