@@ -1,0 +1,49 @@
+"""The soak run, short: churn from several threads while rendering; nothing leaks, nothing unexpected."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+import pytest
+
+from compositor.commands import soak as soak_command
+from compositor.soak import Resources, SoakConfig, SoakReport, run_soak
+
+
+@pytest.mark.parametrize("immersive", [False, True])
+def test_a_short_soak_is_clean(immersive):
+    report = run_soak(SoakConfig(frames=45, threads=3, immersive=immersive))
+    assert report.problems() == [], report.format_table()
+    assert report.frames == 45 and report.calls > 20
+    assert report.unexpected == []
+    assert (report.end.threads, report.end.fds) == (report.start.threads, report.start.fds)
+    assert "result: PASS" in report.format_table()
+
+
+def test_problems_name_each_failure():
+    start = Resources(100.0, 3, 9, 20)
+    report = SoakReport(SoakConfig(frames=10), frames=7, unexpected=["Traceback ...\nKeyError: 'x'"],
+                        start=start, end=Resources(400.0, 5, 11, 23))
+    problems = report.problems()
+    assert any("7 of 10 frames" in p for p in problems)
+    assert any("KeyError: 'x'" in p for p in problems)
+    assert any("threads 3 at start, 5" in p for p in problems)
+    assert any("file descriptors 20 at start, 23" in p for p in problems)
+    assert any("grew 300 MB" in p for p in problems)
+    assert "FAIL" in report.format_table()
+
+
+def test_the_command_reports_and_writes_json(tmp_path, capsys):
+    parser = argparse.ArgumentParser()
+    soak_command.register(parser.add_subparsers())
+    args = parser.parse_args(["soak", "--frames", "15", "--threads", "1", "--json", str(tmp_path / "s.json")])
+    assert args.func(args) == 0
+    assert "result: PASS" in capsys.readouterr().out
+    data = json.loads((tmp_path / "s.json").read_text())
+    assert data["frames"] == 15 and data["problems"] == []
+
+
+def test_the_command_refuses_bad_numbers():
+    assert soak_command.main(["--frames", "0"]) == 2
+    assert soak_command.main(["--threads", "-1"]) == 2
