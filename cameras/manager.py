@@ -62,6 +62,7 @@ class CameraManager:
         self._switched_at = time.monotonic()
         self._no_video: Frame | None = None
         self._reported: tuple | None = None  # (camera id, width, height) last announced as live
+        self._stalled_before = False  # the last "no video" was a stall (no frames, no error)
         self._closed = threading.Event()
         self._start_default(config.default_camera, [c.id for c in cameras])
         self._watchdog = threading.Thread(target=self._watch, name="camera-manager watchdog", daemon=True)
@@ -202,8 +203,19 @@ class CameraManager:
         if state is None and (self._reported is not None and camera is not None and camera.error is None
                               and frame is not self._no_video):
             return  # switching: the old frame is still held and the new camera has not failed yet
+        self._log_transition(camera, state)
         self._reported = state
         self._emit({"video": {"state": True, "width": state[1], "height": state[2]}} if state else {"video": {"state": False}})
+
+    def _log_transition(self, camera: Camera | None, state: tuple | None) -> None:
+        """Say once why video stopped or that it is back. A failing camera logs its own error; a
+        stalled one raises nothing, so the manager is the only one who can tell (issue 8)."""
+        if state is None and self._reported is not None and camera is not None and camera.error is None:
+            log.warning("camera %s delivered no frame for %.1f s; showing NO VIDEO until it does",
+                        camera.id, self.no_video_timeout)
+        elif state is not None and self._reported is None and self._stalled_before:
+            log.info("camera %s delivers again", state[0])
+        self._stalled_before = state is None and camera is not None and camera.error is None
 
     def _emit(self, media: dict) -> None:
         for callback in list(self._listeners):
