@@ -2,7 +2,7 @@
 
 Routes: `/` a page showing the stream, `/stream.mjpg` multipart/x-mixed-replace JPEGs,
 `/frame.jpg` the latest frame, anything else 404. Only 127.0.0.1 is bound: the preview is for
-the person at this machine. At most `max_clients` streams at once (503 beyond), so a forgotten
+the person at this machine; a request naming another host (a rebound DNS name) gets 403. At most `max_clients` streams at once (503 beyond), so a forgotten
 tab cannot pile up encoders.
 
 The render loop hands every frame over, but JPEG encoding (a few ms at 720p) only happens when a
@@ -104,7 +104,11 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
         route = self.path.split("?", 1)[0]
-        if route == "/":
+        if self.headers.get("Host", "") not in self.server.allowed_hosts:
+            # A web page whose name was re-pointed at 127.0.0.1 (DNS rebinding) would send its own
+            # name here; only the preview's own address may read the user's camera (issue 8).
+            self._send(403, "text/plain", b"forbidden: open the preview at its 127.0.0.1 address\n")
+        elif route == "/":
             self._send(200, "text/html; charset=utf-8", PAGE.format(view=self.server.view).encode())
         elif route == "/frame.jpg":
             sequence, jpeg = self.server.latest.jpeg()
@@ -159,6 +163,8 @@ class _PreviewServer(ThreadingHTTPServer):
         self.latest, self.view, self.max_clients = latest, view, max_clients
         self.clients = threading.BoundedSemaphore(max_clients)
         super().__init__((HOST, port), _Handler)
+        bound = self.server_address[1]
+        self.allowed_hosts = {f"{HOST}:{bound}", f"localhost:{bound}"}
 
 
 class PreviewSink(Sink):
