@@ -370,7 +370,7 @@ def _vertical_pass(vert, top, bottom, wy):
         vert[i] = np.int32(top[i]) * wt + np.int32(bottom[i]) * wy
 
 
-@njit(**NJIT)
+@njit(inline="always", **NJIT)
 def _interpolate_rgb(dst, vert, first, second, weight):
     """Opaque RGB, the common scaled case (camera tiles): the second half of the bilinear sample
     for every pixel of `dst` from `vert` (first/second: element offsets of the two taps),
@@ -387,7 +387,7 @@ def _interpolate_rgb(dst, vert, first, second, weight):
         dst[3 * k + 2] = (v2 * WEIGHT_ONE + (vert[j0 + _u(5)] - v2) * wx + ROUND_2D) >> (2 * WEIGHT_BITS)
 
 
-@njit(**NJIT)
+@njit(inline="always", **NJIT)
 def _interpolate_rgb_masked(dst, vert, first, second, weight, mask, mirror):
     """The same under a destination mask (pixel k reads mask[k], mask[n - 1 - k] if mirrored):
     the anti-aliased edge of a cutout."""
@@ -461,7 +461,7 @@ def _horizontal_any(dst, vert, channels, first, second, weight, vmask, has_smask
             _blend_rgba(dst, k, c0, c1, c2, a, m)
 
 
-@njit(**NJIT)
+@njit(inline="always", **NJIT)
 def _scaled_row(orow, p, y, x0, x1, src, sflat, smask, has_smask, dmask, dmask_table, has_dmask,
                 first, second, weight, vert, vmask):
     """Draw canvas row y, columns x0..x1-1, of a scaled layer: a vertical pass over the source
