@@ -209,6 +209,8 @@ def _inside(path: str, base_dir, url: str) -> Path:
     resolved = (base / path).resolve()
     if not resolved.is_relative_to(base):
         raise _url_error(url, f"is outside the app's directory {str(base)!r}; local images must be inside it")
+    if resolved.exists() and not resolved.is_file():     # a FIFO or device would block or never end
+        raise _url_error(url, "is not a regular file")
     return resolved
 
 

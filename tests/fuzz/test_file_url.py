@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import http.server
 import io
+import os
 import socket
 import threading
 import time
@@ -168,6 +169,9 @@ def test_local_paths_stay_inside_base_dir(tmp_path):
     for url in ("../secret/x.png", str(outside / "x.png"), (outside / "x.png").as_uri(), "link.png",
                 "/etc/passwd", "file:///etc/passwd"):
         refused(url, "outside the app's directory", base_dir=app)
+    os.mkfifo(app / "pipe.png")                  # opening a FIFO with no writer would block forever
+    refused("pipe.png", "not a regular file", base_dir=app)
+    refused(".", "not a regular file", base_dir=app)
 
 
 @contextmanager
