@@ -107,7 +107,8 @@ def test_other_methods_are_not_served(preview, method):
 @given(st.text(alphabet=st.characters(min_codepoint=33, max_codepoint=126), max_size=80))
 def test_fuzzed_paths_serve_the_preview_or_nothing(preview, suffix):
     status, body = get(preview, "/" + suffix)
-    route = ("/" + suffix).split("?", 1)[0]
+    path = "/" + suffix.lstrip("/") if suffix.startswith("/") else "/" + suffix   # http.server folds "//x" to "/x"
+    route = path.split("?", 1)[0]
     if route in ("/", "/frame.jpg"):
         assert status == 200
     else:
