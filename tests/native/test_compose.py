@@ -266,8 +266,8 @@ def test_composer_swaps_sources_and_masks_between_frames():
             got = composer.compose(np.zeros((40, 50, 3), np.uint8), params, parallel=parallel)
             expected = reference.compose(np.zeros((40, 50, 3), np.uint8), params, [frame, web], [mask])
             assert np.abs(got.astype(int) - expected).max() <= 1
-    composer.set_source(1, _structured_rgba(rng, 40, 50))   # a new RGBA source is reclassified
-    new_web = composer._sources[1]
+    new_web = _structured_rgba(rng, 40, 50)
+    composer.set_source(1, new_web)          # a new RGBA source is reclassified
     got = composer.compose(np.zeros((40, 50, 3), np.uint8), params)
     expected = reference.compose(np.zeros((40, 50, 3), np.uint8), params, [frames[1], new_web],
                                  [masks[1]])
