@@ -11,6 +11,7 @@ layer are dropped, and the background clear is skipped when an opaque layer cove
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+import threading
 from functools import lru_cache
 
 import numpy as np
@@ -92,10 +93,16 @@ def cutout_mask(cutout: str, width: int, height: int, radius: float) -> np.ndarr
 
 
 class Compositor:
-    """Renders scene snapshots; holds nothing between frames but the caller's buffers."""
+    """Renders scene snapshots. Between frames it keeps only the kernel's prepared inputs
+    (`native.compose.Composer`), so static content (images, overlays, cutout masks) is
+    classified once and a new frame replaces just the camera frames and masks that changed."""
 
     def __init__(self, parallel: bool = True):
         self.parallel = parallel
+        self._lock = threading.Lock()        # one frame at a time: the Composer is updated in place
+        self._composer: kernel.Composer | None = None
+        self._sources: list[np.ndarray] = []
+        self._masks: list[np.ndarray] = []
 
     def canvas_size(self, scene: Scene, sources: Sources) -> tuple[int, int]:
         if scene.context is not None:
@@ -129,30 +136,44 @@ class Compositor:
             out[:] = BACKGROUND
             return
         covered = any(e.opaque and e.dest.contains(Rect(0, 0, width, height)) for e in entries)
-        sources, masks, rows = [], [], []
-        index: dict[int, int] = {}
+        sources: list[np.ndarray] = []
+        masks: list[np.ndarray] = []
 
-        def source_index(array):
-            if id(array) not in index:
-                index[id(array)] = len(sources)
-                sources.append(array)
-            return index[id(array)]
-
-        def mask_index(array):
+        def index_of(array, arrays):
             if array is None:
                 return -1
-            masks.append(array)
-            return len(masks) - 1
+            for i, known in enumerate(arrays):
+                if known is array:
+                    return i
+            arrays.append(array)
+            return len(arrays) - 1
 
+        rows = []
         for e in entries:
             w = e.window
             rows.append(kernel.layer_params(
-                source_index(e.source), (e.dest.x, e.dest.y, e.dest.width, e.dest.height),
-                (w.x, w.y, w.width, w.height), e.mirror, mask_index(e.source_mask),
-                mask_index(e.dest_mask), e.dest_mask_mirror))
-        params = np.array(rows) if rows else np.zeros((0, kernel.PARAMS))
-        kernel.compose(out, params, sources, masks, BACKGROUND, clear=not covered,
-                       parallel=self.parallel)
+                index_of(e.source, sources), (e.dest.x, e.dest.y, e.dest.width, e.dest.height),
+                (w.x, w.y, w.width, w.height), e.mirror, index_of(e.source_mask, masks),
+                index_of(e.dest_mask, masks), e.dest_mask_mirror))
+        with self._lock:
+            self._prepare(sources, masks).compose(out, np.array(rows), BACKGROUND, clear=not covered,
+                                                  parallel=self.parallel)
+
+    def _prepare(self, sources: list[np.ndarray], masks: list[np.ndarray]) -> "kernel.Composer":
+        """The Composer for these inputs, updating only the entries whose array changed."""
+        if (self._composer is None or len(sources) != len(self._sources)
+                or len(masks) != len(self._masks)):
+            self._composer = kernel.Composer(sources, masks)
+        else:
+            for i, (new, old) in enumerate(zip(sources, self._sources)):
+                if new is not old:
+                    self._composer.set_source(i, new)
+            for i, (new, old) in enumerate(zip(masks, self._masks)):
+                if new is not old:
+                    self._composer.set_mask(i, new)
+        # Keep references, not ids: an id can be reused once its array is freed.
+        self._sources, self._masks = sources, masks
+        return self._composer
 
     # -- flattening ---------------------------------------------------------------------------
 

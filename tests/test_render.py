@@ -182,3 +182,20 @@ def test_off_canvas_layers_are_dropped():
 def test_open_context_with_nothing_drawn_is_the_background():
     out = render(camera_scene(), {ME: frame(5)})
     assert out.shape == (H, W, 3) and out.max() == 0
+
+
+def test_static_content_is_prepared_once_across_frames(monkeypatch):
+    import native.compose as kernel
+
+    built, replaced = [], []
+    original_init, original_set = kernel.Composer.__init__, kernel.Composer.set_source
+    monkeypatch.setattr(kernel.Composer, "__init__",
+                        lambda self, *a, **k: (built.append(1), original_init(self, *a, **k))[1])
+    monkeypatch.setattr(kernel.Composer, "set_source",
+                        lambda self, i, s: (replaced.append(i), original_set(self, i, s))[1])
+    compositor = Compositor(parallel=False)
+    scene = camera_scene(me(cutout=Cutout.CIRCLE), image(solid_rgba(4, 4, (1, 2, 3, 128)), 0, 0, z=2, order=1))
+    for seed in range(3):
+        out = compositor.render(scene, Sources(ME, {ME: frame(seed=seed)}))
+    assert len(built) == 1 and replaced == [0, 0]      # only the camera frame, once per new frame
+    assert np.array_equal(out, Compositor(parallel=False).render(scene, Sources(ME, {ME: frame(seed=2)})))
