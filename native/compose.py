@@ -40,7 +40,7 @@ calls between kernels cost tens of ns each, so the smallest per-chunk helpers ar
 import numpy as np
 from numba import njit, prange
 
-from native.config import BAND_ROWS, NJIT, NJIT_PARALLEL
+from native.config import BAND_ROWS, NJIT, NJIT_INLINE, NJIT_PARALLEL
 from native import spans
 from native.premultiply import div255
 
@@ -89,7 +89,7 @@ def tap_table(d0, dn, s0, sn, limit, mirror, lo, hi, first, second, weight):
         weight[d - lo] = w
 
 
-@njit(inline="always", **NJIT)
+@njit(**NJIT_INLINE)
 def _blend_rgba(orow, x, c0, c1, c2, a, m):
     """Premultiplied (c, a) with mask m over the opaque canvas pixel orow[x], one rounding."""
     if m == 255:
@@ -112,7 +112,7 @@ def _blend_rgba(orow, x, c0, c1, c2, a, m):
             orow[3 * x + 2] = min(255, (c2 * m255 + np.int32(orow[3 * x + 2]) * k + FULL // 2) // FULL)
 
 
-@njit(inline="always", **NJIT)
+@njit(**NJIT_INLINE)
 def _blend_rgb(orow, x, c0, c1, c2, m):
     """Opaque colour c with mask m over orow[x]: round((c * m + out * (255 - m)) / 255)."""
     k = 255 - m
@@ -128,14 +128,14 @@ OVER = 2      # premultiplied RGBA with partial alpha, no mask: c + out * (255 -
 MASKED = 3    # anything under a partial mask: the full formula
 
 
-@njit(inline="always", **NJIT)
+@njit(**NJIT_INLINE)
 def _u(index):
     """An index numba will not wrap: numba checks every signed index for < 0 (Python's negative
     indexing), which costs a compare per access and stops LLVM from vectorising the loop."""
     return np.uint64(index)
 
 
-@njit(inline="always", **NJIT)
+@njit(**NJIT_INLINE)
 def _or_and(values, first, count, ones):
     """OR and AND of values[first:first + count] (uint8 mask bytes or uint32 pixel words)."""
     acc_or = values.dtype.type(0)
@@ -152,7 +152,7 @@ def _or_and(values, first, count, ones):
     return acc_or, acc_and
 
 
-@njit(inline="always", **NJIT)
+@njit(**NJIT_INLINE)
 def _chunk_kind(channels, wrow, s_lo, mrow, m_lo, count, masked):
     """The kind of one chunk: RGBA pixel words (premultiplied transparent is the zero word, the
     top byte is alpha) and mask bytes, OR-ed and AND-ed in one vectorised sweep each."""
@@ -328,7 +328,7 @@ def _identity_row(orow, p, y, x0, x1, src, sflat, wsrc, src_table, smask, smask_
                    mirror, mrow, m_first, m_mirror, masked)
 
 
-@njit(inline="always", **NJIT)
+@njit(**NJIT_INLINE)
 def _row_taps(p, y, limit):
     """The two source rows and the 11-bit weight of the second for canvas row y (scaled layer)."""
     dh = int(p[DH])
@@ -344,7 +344,7 @@ def _row_taps(p, y, limit):
     return r0, min(r0 + 1, limit - 1), wy
 
 
-@njit(inline="always", **NJIT)
+@njit(**NJIT_INLINE)
 def _table_bounds(table, ty, t_first, n, t_mirror):
     """The first and one-past-last k in 0..n-1 that a mask's runs reach on row ty (memory columns
     t_first..t_first+n-1, backwards when t_mirror): a circle cutout's corners are neither
@@ -361,7 +361,7 @@ def _table_bounds(table, ty, t_first, n, t_mirror):
     return lo - t_first, hi - t_first
 
 
-@njit(inline="always", **NJIT)
+@njit(**NJIT_INLINE)
 def _vertical_pass(vert, top, bottom, wy):
     """vert = top * (2048 - wy) + bottom * wy over flattened source row pieces: the first,
     vectorised half of a bilinear sample, kept in 11-bit fixed point."""
@@ -370,7 +370,7 @@ def _vertical_pass(vert, top, bottom, wy):
         vert[i] = np.int32(top[i]) * wt + np.int32(bottom[i]) * wy
 
 
-@njit(inline="always", **NJIT)
+@njit(**NJIT_INLINE)
 def _interpolate_rgb(dst, vert, first, second, weight):
     """Opaque RGB, the common scaled case (camera tiles): the second half of the bilinear sample
     for every pixel of `dst` from `vert` (first/second: element offsets of the two taps),
@@ -387,7 +387,7 @@ def _interpolate_rgb(dst, vert, first, second, weight):
         dst[3 * k + 2] = (v2 * WEIGHT_ONE + (vert[j0 + _u(5)] - v2) * wx + ROUND_2D) >> (2 * WEIGHT_BITS)
 
 
-@njit(inline="always", **NJIT)
+@njit(**NJIT_INLINE)
 def _interpolate_rgb_masked(dst, vert, first, second, weight, mask, mirror):
     """The same under a destination mask (pixel k reads mask[k], mask[n - 1 - k] if mirrored):
     the anti-aliased edge of a cutout."""
@@ -405,7 +405,7 @@ def _interpolate_rgb_masked(dst, vert, first, second, weight, mask, mirror):
         _blend_rgb(dst, k, c0, c1, c2, m)
 
 
-@njit(inline="always", **NJIT)
+@njit(**NJIT_INLINE)
 def _scaled_rgb_runs(orow, vert, x0, first, second, weight, mask_row, table, ty, d_first, n,
                      d_mirror):
     """A scaled RGB row under a destination mask with a run table: FULL runs interpolated with
@@ -461,7 +461,7 @@ def _horizontal_any(dst, vert, channels, first, second, weight, vmask, has_smask
             _blend_rgba(dst, k, c0, c1, c2, a, m)
 
 
-@njit(inline="always", **NJIT)
+@njit(**NJIT_INLINE)
 def _scaled_row(orow, p, y, x0, x1, src, sflat, smask, has_smask, dmask, dmask_table, has_dmask,
                 first, second, weight, vert, vmask):
     """Draw canvas row y, columns x0..x1-1, of a scaled layer: a vertical pass over the source
