@@ -7,8 +7,8 @@
 The session is a `ZoomSdk` on real cameras (two test-pattern cameras behind a `CameraManager`) and a
 real `RenderLoop` into a null sink. `threads` worker threads call the SDK at random (seeded) the
 whole time, as apps and the JS bridge would: draw and clear images and participants, close and
-reopen the rendering context, switch cameras, turn the virtual background on and off, and make
-guests join and leave the meeting. Calls that race (clearing an image another thread cleared, a
+reopen the rendering context, show and hide the web view (a `StillWebView`), switch cameras, turn
+the virtual background on and off, and make guests join and leave the meeting. Calls that race (clearing an image another thread cleared, a
 draw while the context is closed) are rejected with ZoomApiError, which is expected and counted by
 code; any other exception is a bug and is listed in `unexpected`.
 
@@ -140,6 +140,7 @@ class _Session:
         from cameras import CameraManager
         from cameras.synthetic import TestPatternCamera
         from compositor.sdk import ZoomSdk
+        from compositor.sdk.webview import StillWebView
 
         self.config = config
         width, height = CAMERA_SIZE
@@ -148,12 +149,12 @@ class _Session:
         # A config path that does not exist: the user's saved cameras and default play no part.
         no_config = Path(tempfile.gettempdir()) / f"layers-soak-{os.getpid()}-absent" / "cameras.json"
         manager = CameraManager(cameras, discover_devices=False, config_path=no_config)
+        self.overlay = _overlay(*self.size)
         self.sdk = ZoomSdk(manager, segmenter=segmenter, render_target=(1280, 720), window=(1920, 1080),
-                           live_segmentation=True)
+                           live_segmentation=True, webview=StillWebView(self.overlay))
         self.view = "immersive" if config.immersive else "camera"
         self.guests: list[str] = []
         self.lock = threading.Lock()       # guests list
-        self.overlay = _overlay(*self.size)
         asyncio.run(self._open())
 
     @property
@@ -183,6 +184,7 @@ class _Session:
         sdk = self.sdk
         if not self.config.immersive:
             await sdk.drawParticipant({"participantUUID": sdk.participant_uuid, "zIndex": 1})
+            await sdk.drawWebView({"zIndex": 50})
             return
         with self.lock:
             people = [sdk.participant_uuid, *self.guests][:9]
@@ -247,7 +249,7 @@ class _Churn:
 
     async def _loop(self, rng: random.Random) -> None:
         actions = [self._draw_image, self._draw_image, self._clear_image, self._participant, self._participant,
-                   self._camera, self._background, self._guests, self._context]
+                   self._camera, self._background, self._guests, self._context, self._webview]
         while not self.stop.is_set():
             action = rng.choice(actions)
             try:
@@ -320,6 +322,14 @@ class _Churn:
             session.join(f"Churn guest {rng.randrange(1000)}")
         if self.config.immersive:
             await session.draw_base()
+
+    async def _webview(self, rng: random.Random) -> None:
+        """Show or hide the web view (camera mode; immersive answers WRONG_RUNNING_CONTEXT, counted)."""
+        sdk = self.session.sdk
+        if rng.random() < 0.5:
+            await sdk.clearWebView()
+        else:
+            await sdk.drawWebView({"x": f"{rng.uniform(0, 20):.0f}%", "y": 0, "zIndex": rng.randint(0, 60)})
 
     async def _context(self, rng: random.Random) -> None:
         if rng.random() < 0.3:              # rarer than the rest: every reopen redraws the layout
