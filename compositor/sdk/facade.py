@@ -536,7 +536,7 @@ class ZoomSdk:
         except OverflowError:             # "1e308%" times the canvas, or an int past float range
             raise api_error(Code.INVALID_ARGUMENT, f"{key} {value!r:.60} is out of range") from None
         if abs(px) > MAX_CANVAS_MULTIPLE * canvas_px:
-            raise api_error(Code.INVALID_ARGUMENT, f"{key} {value!r} is {px:.6g} device px, beyond "
+            raise api_error(Code.INVALID_ARGUMENT, f"{key} {value!r:.60} is {px:.6g} device px, beyond "
                                                    f"{MAX_CANVAS_MULTIPLE} times the {canvas_px} px canvas")
         return px
 

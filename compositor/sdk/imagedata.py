@@ -157,7 +157,8 @@ def load_file_url(url: str, *, base_dir: str | os.PathLike | None = None,
                   allow_private: bool = False) -> np.ndarray:
     """Fetch `fileUrl` (local path, file:// or http(s)) and decode it as the SDK does: 1280 px wide.
 
-    Reads at most `max_bytes` and gives up after `timeout` seconds in all; local paths resolve
+    Reads at most `max_bytes` and gives up once `timeout` seconds have passed in all (checked between
+    reads; one socket read waits at most `timeout` itself, so the worst case is twice it); local paths resolve
     against `base_dir` (default: the working directory) and must stay inside it; http(s) to a
     loopback or private address is refused unless `allow_private`. Any failure is a clear
     FILE_URL_FAILED error naming the URL and the reason. Blocking: call it from a worker thread.
