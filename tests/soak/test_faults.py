@@ -150,7 +150,7 @@ class StallingCamera(StillCamera):
 def test_a_camera_that_stalls_holds_then_shows_no_video_then_recovers(pipelines, caplog):
     camera = StallingCamera(np.full((90, 160, 3), 200, np.uint8), camera_id="stall")
     with caplog.at_level(logging.INFO):
-        pipe = pipelines(camera, no_video_timeout=0.4)
+        pipe = pipelines(camera, no_video_timeout=1.0)
         wait_for(lambda: pipe.probe.centre is not None and pipe.probe.centre.mean() > 150, what="video")
         camera.stalled.set()
         time.sleep(0.15)
@@ -160,7 +160,7 @@ def test_a_camera_that_stalls_holds_then_shows_no_video_then_recovers(pipelines,
         assert pipe.probe.keeps_running()
         camera.stalled.clear()
         wait_for(lambda: pipe.probe.centre.mean() > 150 and pipe.media[-1]["state"], what="recovery")
-    assert len(messages(caplog, "delivered no frame for 0.4 s")) == 1
+    assert len(messages(caplog, "delivered no frame for 1.0 s")) == 1
     assert messages(caplog, "camera stall delivers again")
 
 
@@ -185,7 +185,7 @@ def test_a_sink_that_blocks_drops_its_frames_and_stalls_nothing(pipelines):
         assert pipe.probe.keeps_running(0.5)
         stats = pipe.loop.stats
         assert stats.sinks["stuck"].dropped > 5 and stats.sinks["stuck"].written == 0
-        assert stats.sinks["probe"].dropped <= 2
+        assert stats.sinks["probe"].written >= 0.8 * stats.frames      # the healthy output gets its frames
         assert stats.sinks["stuck"].error is None
     finally:
         stuck.release.set()
