@@ -14,7 +14,7 @@ import sys
 
 from compositor.errors import LayersError
 
-COMMANDS = ("demo", "run", "app", "cameras", "bench")
+COMMANDS = ("demo", "run", "app", "cameras", "bench", "soak")
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
