@@ -76,7 +76,9 @@ def to_device_px(value, container_css: float, dpr: float, field: str = "value") 
     """
     if isinstance(value, bool) or value is None:
         raise LayersValueError(f"{field} must be a number, 'Npx' or 'N%', got {value!r}")
-    if isinstance(value, (int, float)):
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
         if not math.isfinite(value):
             raise LayersValueError(f"{field} must be a finite number, got {value!r}")
         return value
@@ -89,20 +91,26 @@ def to_device_px(value, container_css: float, dpr: float, field: str = "value") 
     if not math.isfinite(number):
         raise LayersValueError(f"{field}: PixelValue {value!r} is not finite")
     if unit == "px":
-        return math.trunc(number * dpr)
-    if unit == "%":
-        return math.trunc(number / 100 * container_css * dpr)
-    return int(number) if number.is_integer() else number
+        result = number * dpr
+    elif unit == "%":
+        result = number / 100 * container_css * dpr
+    else:
+        return int(number) if number.is_integer() else number
+    if not math.isfinite(result):
+        raise LayersValueError(f"{field}: PixelValue {value!r} is out of range")
+    return math.trunc(result)
 
 
 def parse_z_index(value, field: str = "zIndex") -> float:
     """zIndex: numbers pass unchanged, strings are parseInt'ed (as the SDK does)."""
     if isinstance(value, bool) or value is None:
         raise LayersValueError(f"{field} must be an integer, got {value!r}")
-    if isinstance(value, (int, float)):
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
         if not math.isfinite(value):
             raise LayersValueError(f"{field} must be finite, got {value!r}")
-        return int(value) if float(value).is_integer() else value
+        return int(value) if value.is_integer() else value
     if isinstance(value, str):
         match = re.match(r"^\s*([+-]?\d+)", value)
         if match:
