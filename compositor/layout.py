@@ -76,11 +76,9 @@ def to_device_px(value, container_css: float, dpr: float, field: str = "value") 
     """
     if isinstance(value, bool) or value is None:
         raise LayersValueError(f"{field} must be a number, 'Npx' or 'N%', got {value!r}")
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise LayersValueError(f"{field} must be a finite number, got {value!r}")
+    if isinstance(value, (int, float)):
+        if not _is_js_number(value):
+            raise LayersValueError(f"{field} must be a finite number, got {_short(value)}")
         return value
     if not isinstance(value, str):
         raise LayersValueError(f"{field} must be a number, 'Npx' or 'N%', got {type(value).__name__} {value!r}")
@@ -101,16 +99,27 @@ def to_device_px(value, container_css: float, dpr: float, field: str = "value") 
     return math.trunc(result)
 
 
+def _is_js_number(value: int | float) -> bool:
+    """Finite and representable as a JavaScript number (a double): 10**400 is neither."""
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
+
+
+def _short(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
 def parse_z_index(value, field: str = "zIndex") -> float:
     """zIndex: numbers pass unchanged, strings are parseInt'ed (as the SDK does)."""
     if isinstance(value, bool) or value is None:
         raise LayersValueError(f"{field} must be an integer, got {value!r}")
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise LayersValueError(f"{field} must be finite, got {value!r}")
-        return int(value) if value.is_integer() else value
+    if isinstance(value, (int, float)):
+        if not _is_js_number(value):
+            raise LayersValueError(f"{field} must be finite, got {_short(value)}")
+        return int(value) if float(value).is_integer() else value
     if isinstance(value, str):
         match = re.match(r"^\s*([+-]?\d+)", value)
         if match:

@@ -11,14 +11,14 @@ from compositor.layout import (Rect, centred_crop, cutout_rect, fit_contain, par
 @pytest.mark.parametrize("value, container, dpr, expected", [
     ("89px", 1280, 2, 178), ("50%", 1280, 2, 1280), (1088, 1280, 2, 1088), ("0px", 1280, 2, 0),
     ("40", 1280, 2, 40), ("12.5px", 100, 1, 12), ("33.3%", 1000, 1, 332), ("-10px", 100, 1.5, -15),
-    (12.7, 100, 1, 12.7), (10**400, 100, 1, 10**400),
+    (12.7, 100, 1, 12.7), (10**300, 100, 1, 10**300),
 ])
 def test_pixel_values_as_the_sdk_converts_them(value, container, dpr, expected):
     assert to_device_px(value, container, dpr) == expected
 
 
 @pytest.mark.parametrize("bad", ["", "px", "12em", "abc", "1e400px", "1e308%", None, True, [1],
-                                 float("nan"), float("inf")])
+                                 float("nan"), float("inf"), 10**400])
 def test_malformed_pixel_values_are_clear_errors(bad):
     with pytest.raises(LayersValueError):
         to_device_px(bad, 1e308, 10)
@@ -26,8 +26,7 @@ def test_malformed_pixel_values_are_clear_errors(bad):
 
 def test_z_index_parse():
     assert parse_z_index("3") == 3 and parse_z_index(" -2abc") == -2 and parse_z_index(2.0) == 2
-    assert parse_z_index(10**400) == 10**400
-    for bad in ("x", None, float("nan"), False):
+    for bad in ("x", None, float("nan"), False, 10**400):
         with pytest.raises(LayersValueError):
             parse_z_index(bad)
 
