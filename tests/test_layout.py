@@ -35,6 +35,6 @@ def test_contain_fit_and_crops():
     fitted = fit_contain(1280, 720, Rect(0, 0, 500, 500))
     assert fitted == Rect(0, 109, 500, 281)
     assert cutout_rect("square", fitted) == Rect(109, 109, 281, 281)
-    assert centred_crop(Rect(0, 0, 1280, 720), 9 / 16) == Rect(438, 0, 405, 720)
+    assert centred_crop(Rect(0, 0, 1280, 720), 9 / 16) == Rect(437, 0, 405, 720)
     window = source_window(1280, 720, fitted, cutout_rect("circle", fitted))
     assert window.height == pytest.approx(720) and window.width == pytest.approx(281 * 1280 / 500)
