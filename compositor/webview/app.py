@@ -241,8 +241,10 @@ class WebApp:
             rendered = self.bridge.page_for("rendered")
             if rendered is not None:
                 await asyncio.sleep(0.05)            # let the answer reach the page before it goes
-                await self._close_page(rendered)
-            self.frames.clear()
+                self.bridge.detach(rendered)         # stops its pump: no frame is published after the clear
+            self.frames.clear()                      # before the page is seen closed, never after
+            if rendered is not None:
+                await self.browser.close_page(rendered.target)
 
     # -- life cycle ----------------------------------------------------------------------------------
     async def _stop(self) -> None:
