@@ -19,7 +19,7 @@ import numpy as np
 from compositor.layout import (DEFAULT_CAMERA_CANVAS, Rect, SourceWindow, corner_radius,
                                cutout_rect, fit_contain, source_window)
 from compositor.scene import (Cutout, ImageLayer, ParticipantLayer, RenderingContext, Scene, View,
-                              WebViewLayer)
+                              VirtualBackground, WebViewLayer)
 from native import compose as kernel
 from native.mask import circle_mask, rounded_rect_mask
 
@@ -255,12 +255,17 @@ def warm_up() -> float:
     import time
 
     start = time.perf_counter()
-    frame = np.zeros((4, 8, 3), np.uint8)
     image = np.zeros((2, 2, 4), np.uint8)
     image.setflags(write=False)
     scene = Scene(RenderingContext(View.CAMERA, 8, 4)).with_layer(
         ParticipantLayer("warm-up", Rect(0, 0, 6, 4), 1, 0, Cutout.CIRCLE)).with_layer(
-        ImageLayer("warm-up", Rect(1, 1, 2, 2), 2, 1, image))
+        ImageLayer("warm-up", Rect(1, 1, 2, 2), 2, 1, image)).with_my_video(
+        background=VirtualBackground(image))
     for parallel in (False, True):
-        Compositor(parallel).render(scene, Sources("warm-up", {"warm-up": frame}))
+        compositor = Compositor(parallel)
+        for _ in range(2):    # the second frame replaces sources and masks in the kept Composer
+            frame, mask, webview = (np.zeros((4, 8, 3), np.uint8), np.zeros((4, 8), np.uint8),
+                                    np.zeros((4, 8, 4), np.uint8))
+            compositor.render(scene.with_layer(WebViewLayer(Rect(0, 0, 8, 4), 3, 2)),
+                              Sources("warm-up", {"warm-up": frame}, {"warm-up": mask}, webview))
     return time.perf_counter() - start

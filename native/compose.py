@@ -676,12 +676,22 @@ def typed_list(arrays):
     import numba
     from numba import types
     from numba.typed import List
-    arrays = list(arrays)
+    arrays = [readonly(array) for array in arrays]
     item = types.Array(numba.typeof(arrays[0]).dtype, arrays[0].ndim, "C", readonly=True)
     result = List.empty_list(item)
     for array in arrays:
         result.append(array)
     return result
+
+
+def readonly(array: np.ndarray) -> np.ndarray:
+    """A read-only view. Typed-list methods are compiled per item type (and not cached on disk),
+    so handing them writable and read-only arrays alike would compile twice, mid-run."""
+    if not array.flags.writeable:
+        return array
+    view = array.view()
+    view.setflags(write=False)
+    return view
 
 
 def compose(out, params, sources, masks=(), background=(0, 0, 0), clear=True, parallel=True):
@@ -725,15 +735,15 @@ class Composer:
     def set_source(self, index: int, source: np.ndarray) -> None:
         """Replace source `index` (e.g. this frame's camera image)."""
         source = _checked_source(source, index)
-        self._sources[index] = source
-        self._words[index] = source_words(source)
-        self._source_runs[index] = source_runs(source)
+        self._sources[index] = readonly(source)
+        self._words[index] = readonly(source_words(source))
+        self._source_runs[index] = readonly(source_runs(source))
 
     def set_mask(self, index: int, mask: np.ndarray) -> None:
         """Replace mask `index` (e.g. this frame's person mask)."""
         mask = _checked_mask(mask, index)
-        self._masks[index] = mask
-        self._mask_runs[index] = spans.run_table(mask)
+        self._masks[index] = readonly(mask)
+        self._mask_runs[index] = readonly(spans.run_table(mask))
 
     def compose(self, out: np.ndarray, params, background=(0, 0, 0), clear: bool = True,
                 parallel: bool = True) -> np.ndarray:

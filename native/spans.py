@@ -81,6 +81,11 @@ def run_table(plane: np.ndarray) -> np.ndarray:
     plane = np.ascontiguousarray(plane)
     if plane.ndim == 3:
         plane = plane.view(np.uint32).reshape(plane.shape[0], plane.shape[1])
+    else:
+        plane = plane.view()
+    # Always a read-only view: numba compiles per writability, and a second specialisation met
+    # for the first time mid-run would stall a live frame while it compiles (or loads).
+    plane.setflags(write=False)
     return _fill(plane)
 
 
