@@ -199,3 +199,25 @@ def test_static_content_is_prepared_once_across_frames(monkeypatch):
         out = compositor.render(scene, Sources(ME, {ME: frame(seed=seed)}))
     assert len(built) == 1 and replaced == [0, 0]      # only the camera frame, once per new frame
     assert np.array_equal(out, Compositor(parallel=False).render(scene, Sources(ME, {ME: frame(seed=2)})))
+
+
+def test_after_warm_up_live_frames_never_compile():
+    """A compile met mid-run stalls a live camera for seconds (typed-list methods are compiled
+    per item type and never cached on disk): the warm-up must cover everything a frame uses."""
+    from numba.core import event
+
+    from compositor.render import warm_up
+
+    warm_up()
+    web = np.zeros((H, W, 4), np.uint8)
+    web[:4] = (9, 9, 9, 200)
+    scene = camera_scene(me(cutout=Cutout.RECTANGLE),
+                         image(solid_rgba(4, 4, (1, 2, 3, 128)), 0, 0, z=2, order=1),
+                         WebViewLayer(Rect(0, 0, W, H), 3, 2),
+                         my_video=MyVideo(background=VirtualBackground(premultiply(solid_rgba(8, 8, (0, 9, 0, 255))))))
+    compositor = Compositor(parallel=True)
+    with event.install_recorder("numba:compile") as recorder:
+        for seed in range(3):
+            mask = np.random.default_rng(seed).integers(0, 256, (H, W), np.uint8)
+            compositor.render(scene, Sources(ME, {ME: frame(seed=seed)}, {ME: mask}, premultiply(web)))
+    assert not recorder.buffer, [entry for entry in recorder.buffer][:3]
