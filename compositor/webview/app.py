@@ -88,6 +88,11 @@ class WebApp:
         else:
             raise LayersValueError(f"app must be an http(s) URL, a directory with {INDEX} or an HTML file; "
                                    f"{text!r} is none of these")
+        # the page's local fileUrl paths resolve in the app's directory and may not leave it (not the
+        # working directory, which may hold anything), unless whoever built the sdk chose a directory
+        client = self.sdk._client
+        if client.base_dir is None:
+            client.base_dir = str(self.server.root)
         return self.server.url
 
     # -- thread plumbing -----------------------------------------------------------------------

@@ -28,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 import secrets
 import threading
 from collections import Counter, OrderedDict
@@ -217,8 +218,12 @@ class Bridge:
         try:
             request = json.loads(text)
         except (ValueError, RecursionError) as error:       # RecursionError: nesting past Python's limit
-            self._drop(page, "not JSON", f"a native call that is not JSON ({type(error).__name__}: "
-                                         f"{str(error)[:100]})")
+            reason = f"a native call that is not JSON ({type(error).__name__}: {str(error)[:100]})"
+            call_id = _call_id_in(text)
+            if call_id is None:
+                self._drop(page, "not JSON", reason)
+            else:
+                self._reject(page, call_id, "not JSON", api_error(Code.INVALID_ARGUMENT, reason))
             return
         call_id = request.get("jsCallId") if isinstance(request, dict) else None
         if not isinstance(call_id, str) or not 0 < len(call_id) <= MAX_CALL_ID_CHARS:
@@ -338,3 +343,12 @@ def _brief(value) -> str:
     """A bounded description of a bad value for a log line or an error message."""
     text = repr(value)
     return f"{type(value).__name__} {text[:60]}{'...' if len(text) > 60 else ''}"
+
+
+CALL_ID_PATTERN = re.compile(r'"jsCallId"\s*:\s*"([^"\\]{1,%d})"' % MAX_CALL_ID_CHARS)
+
+
+def _call_id_in(text: str) -> str | None:
+    """The jsCallId near the start of a message that cannot be parsed, to answer it (as the shim does)."""
+    match = CALL_ID_PATTERN.search(text, 0, 1024)
+    return match.group(1) if match else None

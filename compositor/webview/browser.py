@@ -59,7 +59,9 @@ class Browser:
     async def launch(cls, executable: str | None = None) -> "Browser":
         executable = find_browser(executable)
         profile = tempfile.mkdtemp(prefix="layers-browser-")
-        args = [executable, *FLAGS, f"--user-data-dir={profile}", "--remote-debugging-port=0", "about:blank"]
+        # DevTools on a free port of 127.0.0.1 only (the default, said explicitly: it is the whole browser)
+        args = [executable, *FLAGS, f"--user-data-dir={profile}", "--remote-debugging-address=127.0.0.1",
+                "--remote-debugging-port=0", "about:blank"]
         process = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                    stderr=subprocess.DEVNULL, start_new_session=True)
         try:
