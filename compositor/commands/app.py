@@ -24,6 +24,7 @@ DEFAULT_CAMERA = "test:1280x720@30"
 
 
 def register(subparsers) -> None:
+    from compositor.commands.background import add_virtual_background_argument
     from compositor.outputs import add_output_arguments
 
     parser = subparsers.add_parser("app", help="run a real Zoom App (camera mode) in headless Chromium",
@@ -41,11 +42,13 @@ def register(subparsers) -> None:
     parser.add_argument("--segmentation", action="store_true",
                         help="load the person segmenter (the 'person' cutout, virtual backgrounds)")
     parser.add_argument("--browser", metavar="PATH", help="the chromium-headless-shell executable")
+    add_virtual_background_argument(parser)
     add_output_arguments(parser)
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from compositor.commands.background import apply_virtual_background
     from compositor.outputs import open_outputs, output_specs, save_stats, uses_stdout
 
     if args.seconds is not None and not args.seconds > 0:
@@ -54,8 +57,9 @@ def run(args: argparse.Namespace) -> int:
         raise LayersValueError(f"--frames must be at least 1, got {args.frames}")
     report = sys.stderr if uses_stdout(args) else sys.stdout
     size = RESOLUTIONS[args.resolution]
-    sdk, frames = make_sdk(args.camera, size, segmentation=args.segmentation)
+    sdk, frames = make_sdk(args.camera, size, segmentation=args.segmentation or bool(args.virtual_background))
     try:
+        apply_virtual_background(sdk, args.virtual_background)
         sinks = open_outputs(args, size, args.fps, default="null")
         print(f"layers app: {args.app} at {size[0]}x{size[1]}, {args.fps:g} fps -> "
               f"{', '.join(output_specs(args) or ['null'])} (Ctrl-C ends)", file=report, flush=True)
