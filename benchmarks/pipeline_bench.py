@@ -107,7 +107,8 @@ def run(frames: int = 300, fps: float = 30.0, segmentation: bool = False, file_s
         segmenter = Segmenter()
     with tempfile.TemporaryDirectory(prefix="layers-pipeline-") as tmp:
         clip = write_clip(Path(tmp) / "camera.mp4")
-        sdk = compositor.ZoomSdk(cameras=[cameras.FileCamera(clip)], role="host", segmenter=segmenter)
+        sdk = compositor.ZoomSdk(cameras=[cameras.FileCamera(clip)], role="host", segmenter=segmenter,
+                                 live_segmentation=True)   # as the CLI runs it: off the render thread
         try:
             asyncio.run(build_scene(sdk, segmentation))
             render.warm_up()
