@@ -129,8 +129,9 @@ class WebApp:
         """Crash a page's renderer (Page.crash), as a test of detection and restart."""
         async def crash():
             page = self.bridge.page_for(role)
-            if page is not None:
-                asyncio.ensure_future(self.browser.cdp.send("Page.crash", session=page.session, timeout=None))
+            if page is not None:            # never answered: its error at close must not be an unretrieved one
+                sent = asyncio.ensure_future(self.browser.cdp.send("Page.crash", session=page.session, timeout=None))
+                sent.add_done_callback(lambda future: future.cancelled() or future.exception())
         self._run(crash(), 5.0)
 
     def wait_for_frame(self, timeout: float = 10.0, after: int = 0) -> None:

@@ -50,7 +50,7 @@ class BlankSegmenter:
         return np.zeros(rgb.shape[:2], np.uint8)
 
 
-def start_hostile(app_dir, **sdk_options):
+def start_hostile(app_dir, app_options: dict | None = None, **sdk_options):
     """The hostile page as the main page of a WebApp, configured with every capability."""
     from cameras import StillCamera
     from compositor.sdk import ZoomSdk
@@ -63,7 +63,7 @@ def start_hostile(app_dir, **sdk_options):
     rgb = np.full((360, 640, 3), CAMERA_RGB, np.uint8)
     sdk = ZoomSdk(cameras=[StillCamera(rgb, name="Still")], webview=frames, render_target=(640, 360), **sdk_options)
     try:
-        app = WebApp(sdk, app_dir, frames)
+        app = WebApp(sdk, app_dir, frames, **(app_options or {}))
     except BaseException:
         sdk.close()
         raise
@@ -73,6 +73,7 @@ def start_hostile(app_dir, **sdk_options):
     assert answer["errorCode"] is None and answer["errorMessage"] is None, answer
     answer = post(app, {"jsCallId": "run", "apiName": "runRenderingContext", "data": {"view": "camera"}}, "run")
     assert answer["result"] == {"message": "Success"}, answer
+    wait_until(lambda: app.rendered_open, what="the camera page")
     return sdk, app
 
 
