@@ -64,6 +64,7 @@ class WebApp:
         self._rendered_wanted = False
         self._closed = False
         self._tasks: set[asyncio.Task] = set()          # page restarts in flight
+        self._begin_frame_lock: asyncio.Lock | None = None   # one beginFrame in flight per browser (frames.py)
         # kills the browser if this object is dropped without close(), or at interpreter exit
         self._browsers: list[Browser] = []
         self._finalizer = weakref.finalize(self, _kill_all, self._browsers)
@@ -150,6 +151,7 @@ class WebApp:
     # -- pages -------------------------------------------------------------------------------------
     async def _start(self, executable: str | None) -> None:
         warm = asyncio.to_thread(premultiply, np.zeros((1, 1, 4), np.uint8))   # JIT before the first frame
+        self._begin_frame_lock = asyncio.Lock()
         self.browser, _ = await asyncio.gather(Browser.launch(executable), warm)
         self._browsers.append(self.browser)
         cdp = self.browser.cdp
@@ -167,7 +169,8 @@ class WebApp:
         await self.browser.cdp.send("Page.enable", session=session)
         if begin_frame:
             options = {"hang_timeout": self.hang_timeout} if self.hang_timeout else {}
-            pump = FramePump(self.browser.cdp, session, self.frames, fps or 30.0, **options)
+            pump = FramePump(self.browser.cdp, session, self.frames, fps or 30.0,
+                             begin_frame_lock=self._begin_frame_lock, **options)
             page.tasks.append(asyncio.create_task(self._pump(page, pump), name="webview frames"))
         page.tasks.append(asyncio.create_task(self._watchdog(page), name=f"watchdog {role}"))
         await self.browser.cdp.send("Page.navigate", {"url": self.url}, session=session)
@@ -209,8 +212,8 @@ class WebApp:
     def _failed(self, page: Page, reason: str) -> None:
         """Report a crashed or hung page and reopen it, on a task of its own: closing the page
         cancels the page's tasks, which may include the caller."""
-        if page.crashed or self._closed:
-            return
+        if page.crashed or self._closed or self.bridge.pages.get(page.session) is not page:
+            return                                    # already reported, closing, or closed on purpose
         page.crashed = True
         self.errors.append(reason)
         task = asyncio.ensure_future(self._reopen(page, reason))
@@ -229,7 +232,14 @@ class WebApp:
         if page.role == "rendered":
             self.frames.restarts += 1
         log.warning("%s; reopening it", reason)
-        await self._open(page.role, page.width, page.height, self._frame_rate())
+        try:
+            await self._open(page.role, page.width, page.height, self._frame_rate())
+        except (CdpError, asyncio.TimeoutError) as error:
+            if not self._closed:
+                log.error("reopening the %s page failed: %s", page.role, error)
+
+    def _rendered_pages(self) -> list[Page]:
+        return [page for page in self.bridge.pages.values() if page.role == "rendered"]
 
     def _frame_rate(self) -> float:
         context = self.sdk.scene.context
@@ -241,6 +251,8 @@ class WebApp:
             context = self.sdk.scene.context
             self._rendered_wanted = True
             self.bridge.listen(self.sdk.rendered, "rendered")
+            for old in self._rendered_pages():         # one camera page: a close still in progress ends now
+                await self._close_page(old)
             await self._open("rendered", context.width, context.height, context.frame_rate)
         elif api_name == "closeRenderingContext":
             self._rendered_wanted = False
@@ -259,6 +271,11 @@ class WebApp:
                 self.bridge.detach(page)
         if self.browser is not None:
             await self.browser.close()
+        # let every cancelled task finish before the loop stops ("Task was destroyed but it is pending")
+        others = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+        for task in others:
+            task.cancel()
+        await asyncio.wait(others, timeout=2.0) if others else None
 
     def close(self) -> None:
         """Close the pages, kill the browser's process group and stop the server; idempotent."""

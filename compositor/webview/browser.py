@@ -101,6 +101,7 @@ class Browser:
         if self._closed:
             return
         self._closed = True
+        self.cdp.closing = True                       # the socket closing now is expected, not news
         try:
             await self.cdp.send("Browser.close", timeout=CLOSE_TIMEOUT_S)
             # a browser that quits by itself reaps its children; killed, they may stay zombies

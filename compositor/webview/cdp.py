@@ -48,6 +48,7 @@ class Cdp:
         self._next_id = 0
         self._pending: dict[int, tuple[str, asyncio.Future]] = {}
         self._handlers: dict[str, list[Handler]] = defaultdict(list)
+        self.closing = False
         self._reader = asyncio.ensure_future(self._read())
         self.closed = asyncio.get_running_loop().create_future()
 
@@ -82,8 +83,9 @@ class Cdp:
         try:
             async for raw in self._ws:
                 self._dispatch(json.loads(raw))
-        except websockets.ConnectionClosed:
-            pass
+        except websockets.ConnectionClosed as error:
+            if not self.closing:                  # the browser went away (it died, or closed the socket)
+                log.warning("the browser's DevTools connection closed: %s", error)
         except Exception:                          # a bug in a handler must not hang every caller
             log.exception("DevTools reader failed")
         finally:
@@ -109,5 +111,6 @@ class Cdp:
                 log.exception("DevTools event handler for %s failed", message.get("method"))
 
     async def close(self) -> None:
+        self.closing = True
         await self._ws.close()
         self._reader.cancel()

@@ -11,6 +11,9 @@ pump asks for one only while the page changes: after `SETTLE_TICKS` identical PN
 without one and watches `hasDamage`, asking again on the tick after a change (one tick of
 latency). A static overlay then costs a render per tick and no encode or decode; an identical
 PNG is never decoded. A beginFrame that does not answer within `hang_timeout` means the page hangs.
+Pumps of one browser share a lock around beginFrame: two in flight at once (a camera page closing
+while its successor starts) make the GPU process fail with "Got overlapping IssueExternalBeginFrame",
+and after six such failures Chromium exits (seen in the soak with an app, which reruns contexts).
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ log = logging.getLogger(__name__)
 MAX_FRAME_RATE = 60.0           # CEF's cap for windowless rendering, and the SDK facade's
 DEFAULT_FRAME_RATE = 30.0
 HANG_TIMEOUT_S = 5.0            # no frame within this long: the page's renderer is stuck
+CLOSING_FRAME_WAIT_S = 1.0      # a closing page's last beginFrame holds the others back this long at most
 SETTLE_TICKS = 3                # identical screenshots in a row before the pump stops asking for them
 
 
@@ -90,12 +94,13 @@ class FramePump:
     """Render one begin-frame-controlled page at `fps` into `frames` until stopped or it fails."""
 
     def __init__(self, cdp: Cdp, session: str, frames: WebViewFrames, fps: float = DEFAULT_FRAME_RATE,
-                 hang_timeout: float = HANG_TIMEOUT_S):
+                 hang_timeout: float = HANG_TIMEOUT_S, begin_frame_lock: asyncio.Lock | None = None):
         if not 0 < fps <= MAX_FRAME_RATE:
             raise ValueError(f"web view frame rate must be in (0, {MAX_FRAME_RATE:g}], got {fps!r}")
         self.cdp, self.session, self.frames = cdp, session, frames
         self.interval = 1.0 / fps
         self.hang_timeout = hang_timeout
+        self._lock = begin_frame_lock or asyncio.Lock()     # shared by every pump of the browser
         self._shoot = True              # ask for a screenshot on the next tick
         self._same = 0                  # identical screenshots in a row
         self._last_png: str | None = None
@@ -120,8 +125,15 @@ class FramePump:
         if self._shoot:
             params["screenshot"] = {"format": "png", "optimizeForSpeed": True}
         try:
-            result = await self.cdp.send("HeadlessExperimental.beginFrame", params, session=self.session,
-                                         timeout=self.hang_timeout)
+            async with self._lock:
+                sent = asyncio.ensure_future(self.cdp.send("HeadlessExperimental.beginFrame", params,
+                                                           session=self.session, timeout=self.hang_timeout))
+                sent.add_done_callback(lambda future: future.cancelled() or future.exception())
+                try:
+                    result = await asyncio.shield(sent)
+                except asyncio.CancelledError:        # the page is closing: hold the lock until its frame
+                    await asyncio.wait([sent], timeout=CLOSING_FRAME_WAIT_S)    # ends or the page is gone
+                    raise
         except asyncio.TimeoutError:
             raise PageHung(f"the page rendered no frame within {self.hang_timeout:g} s") from None
         self.frames.ticks += 1
