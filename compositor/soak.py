@@ -17,6 +17,13 @@ resident memory at start and end, and threads and file descriptors at start and 
 (which must be back where they started). `immersive` renders 1080p with nine participants in a
 grid and a full-canvas RGBA overlay standing in for the web view (drawWebView is camera-mode only
 in this facade, so the overlay is drawn as an image).
+
+`app` runs a real Zoom App (e.g. examples/camera-app) in headless Chromium instead of the still web
+view: the app configures, runs the rendering context and draws through the JS bridge, its camera
+page is the web view layer, and the churn adds calls through the bridge from both of its pages
+(images drawn and cleared, messages to the camera page, bad ids, the rendering context closed and
+run again by the app's own SDK) while the Python threads churn as before. The report then adds
+the web view's frames and restarts, the bridge's rejections and any page failure (a problem).
 """
 
 from __future__ import annotations
@@ -36,7 +43,7 @@ from pathlib import Path
 
 import numpy as np
 
-from compositor.errors import LayersError, ZoomApiError
+from compositor.errors import LayersError, LayersValueError, ZoomApiError
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +56,7 @@ MAX_CHURN_GUESTS = 4                 # guests the churn adds on top, camera mode
 RSS_GROWTH_BOUND_MB = 64.0
 WARM_UP_FRAMES = 90                  # three seconds at 30 fps
 SETTLE_S = 3.0                       # how long close() may take to let threads and fds go
+APP_READY_TIMEOUT_S = 30.0           # the app's two pages configured and drawing
 
 
 @dataclass(frozen=True)
@@ -60,6 +68,11 @@ class SoakConfig:
     segmentation: bool = False       # the real person segmenter instead of a cheap fake one
     seed: int = 0
     call_interval_s: float = 0.01    # mean pause between one worker's calls
+    app: str | None = None           # a Zoom App (directory, HTML file or URL) for the web view, camera mode
+
+    def __post_init__(self):
+        if self.app is not None and self.immersive:
+            raise LayersValueError("a soak with an app runs camera mode (the app asks for it); drop --immersive")
 
 
 @dataclass(frozen=True)
@@ -91,6 +104,9 @@ class SoakReport:
     start: Resources | None = None
     end: Resources | None = None
     seconds: float = 0.0
+    webview: dict = field(default_factory=dict)            # app runs: WebViewFrames.stats()
+    bridge_rejected: Counter = field(default_factory=Counter)   # app runs: Bridge.rejected
+    app_errors: list[str] = field(default_factory=list)   # app runs: pages that crashed or hung
 
     def problems(self, rss_growth_mb: float = RSS_GROWTH_BOUND_MB) -> list[str]:
         """What went wrong, in words; empty for a clean run."""
@@ -104,11 +120,16 @@ class SoakReport:
         if self.end.rss_mb - self.start.rss_mb > rss_growth_mb:
             found.append(f"resident memory grew {self.end.rss_mb - self.start.rss_mb:.0f} MB "
                          f"(bound {rss_growth_mb:.0f} MB)")
+        found += [f"web app: {error}" for error in self.app_errors]
+        if self.config.app is not None and not self.webview.get("delivered"):
+            found.append("the app's camera page delivered no frame")
         return found
 
     def format_table(self) -> str:
         mode = "immersive 1080p, 9 participants + overlay" if self.config.immersive else "camera 720p"
-        rejected = ", ".join(f"{code}: {n}" for code, n in sorted(self.rejected.items())) or "none"
+        if self.config.app is not None:
+            mode += f" with the app {self.config.app}"
+        rejected = ", ".join(f"{code}: {n}" for code, n in sorted(self.rejected.items(), key=str)) or "none"
         rows = [
             f"soak: {mode}, {self.config.threads} churn threads, {self.config.fps:g} fps, {self.seconds:.1f} s",
             f"frames {self.frames} ({self.fps:.1f} fps), late {self.late_frames}, dropped {self.dropped}",
@@ -118,6 +139,11 @@ class SoakReport:
             f"threads {self.start.threads} -> {self.end.threads} (process {self.start.os_threads} -> "
             f"{self.end.os_threads}), fds {self.start.fds} -> {self.end.fds}",
         ]
+        if self.config.app is not None:
+            bridge = ", ".join(f"{kind}: {n}" for kind, n in sorted(self.bridge_rejected.items())) or "none"
+            rows.append(f"web view: {self.webview.get('delivered', 0)} new frames of {self.webview.get('ticks', 0)} "
+                        f"rendered, {self.webview.get('restarts', 0)} restarts, page errors "
+                        f"{len(self.app_errors)}; bridge rejections {bridge}")
         problems = self.problems()
         rows.append("result: " + ("PASS" if not problems else "FAIL: " + "; ".join(problems)))
         return "\n".join(rows)
@@ -150,12 +176,31 @@ class _Session:
         no_config = Path(tempfile.gettempdir()) / f"layers-soak-{os.getpid()}-absent" / "cameras.json"
         manager = CameraManager(cameras, discover_devices=False, config_path=no_config)
         self.overlay = _overlay(*self.size)
+        self.frames = self.web = None
+        if config.app is not None:
+            from compositor.webview import WebViewFrames
+
+            self.frames = WebViewFrames()
         self.sdk = ZoomSdk(manager, segmenter=segmenter, render_target=(1280, 720), window=(1920, 1080),
-                           live_segmentation=True, webview=StillWebView(self.overlay))
+                           live_segmentation=True, webview=self.frames or StillWebView(self.overlay))
         self.view = "immersive" if config.immersive else "camera"
         self.guests: list[str] = []
         self.lock = threading.Lock()       # guests list
-        asyncio.run(self._open())
+        if config.app is not None:
+            self._open_app(config.app)
+        else:
+            asyncio.run(self._open())
+
+    def _open_app(self, app: str) -> None:
+        """Start the app; it configures, runs camera mode and draws by itself, through the bridge."""
+        from compositor.webview import WebApp
+
+        try:
+            self.web = WebApp(self.sdk, app, self.frames)
+            self.web.wait_for_frame(APP_READY_TIMEOUT_S)
+        except BaseException:
+            self.close()
+            raise
 
     @property
     def size(self) -> tuple[int, int]:
@@ -172,7 +217,12 @@ class _Session:
         await self.reopen_context()
 
     async def reopen_context(self) -> None:
-        """Open the rendering context (closing it first if open) and draw the base layout."""
+        """Open the rendering context (closing it first if open) and draw the base layout; with an
+        app, its main page closes and runs it again (its camera page closes, reopens and redraws)."""
+        if self.web is not None:
+            await asyncio.to_thread(self.web.evaluate, "zoomSdk.closeRenderingContext().then(() => "
+                                    "zoomSdk.runRenderingContext({view: 'camera'}))")
+            return
         sdk = self.sdk
         if sdk.scene.context is not None:
             await sdk.closeRenderingContext()
@@ -214,6 +264,8 @@ class _Session:
         self.sdk.meeting.leave(uuid)
 
     def close(self) -> None:
+        if self.web is not None:
+            self.web.close()
         self.sdk.close()
 
 
@@ -250,6 +302,8 @@ class _Churn:
     async def _loop(self, rng: random.Random) -> None:
         actions = [self._draw_image, self._draw_image, self._clear_image, self._participant, self._participant,
                    self._camera, self._background, self._guests, self._context, self._webview]
+        if self.session.web is not None:
+            actions += [self._bridge] * 4
         while not self.stop.is_set():
             action = rng.choice(actions)
             try:
@@ -331,9 +385,38 @@ class _Churn:
         else:
             await sdk.drawWebView({"x": f"{rng.uniform(0, 20):.0f}%", "y": 0, "zIndex": rng.randint(0, 60)})
 
+    async def _bridge(self, rng: random.Random) -> None:
+        """One SDK call from the app's page, through the bridge; a rejected promise gives its code."""
+        from compositor.webview.cdp import CdpError
+
+        role, expression = rng.choice(BRIDGE_CALLS)
+        expression = expression.replace("W", str(rng.randint(8, 120))).replace("H", str(rng.randint(8, 90)))
+        expression = expression.replace("N", str(rng.randrange(10**6)))
+        try:
+            code = await asyncio.to_thread(self.session.web.evaluate,
+                                           f"({expression}).then(() => null, (e) => e.code ?? 'page error')", role)
+        except CdpError as error:           # the page is being reopened (its document went away)
+            raise LayersError(f"the {role} page is reloading: {error}") from None
+        if code is not None:
+            raise ZoomApiError(code, "rejected in the page") if isinstance(code, int) else LayersError(code)
+
     async def _context(self, rng: random.Random) -> None:
         if rng.random() < 0.3:              # rarer than the rest: every reopen redraws the layout
             await self.session.reopen_context()
+
+
+# What the app's pages call, by role (W, H: a random size, N: a random number). Images the camera
+# page draws are cleared by it later (or stay, bounded, until the context closes).
+BRIDGE_CALLS = [
+    ("main", "zoomSdk.getRunningContext()"),
+    ("main", "zoomSdk.postMessage({caption: 'churn N'})"),
+    ("main", "zoomSdk.clearImage({imageId: 'no-such-image-N'})"),
+    ("rendered", "zoomSdk.drawImage({imageData: new ImageData(W, H), x: 'N'.length * 10, y: 20, zIndex: 4})"
+                 ".then((r) => { (window.churnIds ||= []).push(r.imageId); window.churnIds.splice(0, "
+                 "window.churnIds.length - 32); })"),
+    ("rendered", "zoomSdk.clearImage({imageId: (window.churnIds ||= []).shift() ?? 'none'})"),
+    ("rendered", "zoomSdk.getUserContext()"),
+]
 
 
 def _segmenter(config: SoakConfig):
@@ -348,7 +431,8 @@ def _warm_up(config: SoakConfig) -> None:
     """A short session first, so JIT kernels, thread pools and the allocator's per-thread arenas exist
     before `start` is measured: growth after that is what a long run would keep adding."""
     run_session(SoakConfig(frames=min(config.frames, WARM_UP_FRAMES), fps=config.fps, threads=config.threads,
-                           immersive=config.immersive, segmentation=config.segmentation, seed=config.seed + 1),
+                           immersive=config.immersive, segmentation=config.segmentation, seed=config.seed + 1,
+                           app=config.app),
                 SoakReport(config))
 
 
@@ -370,6 +454,10 @@ def run_session(config: SoakConfig, report: SoakReport, sinks=None) -> None:
             finally:
                 churn.join()
             stats = loop.stats
+        if session.web is not None:
+            report.webview = session.frames.stats()
+            report.bridge_rejected = Counter(session.web.bridge.rejected)
+            report.app_errors = list(session.web.errors)
     finally:
         session.close()
     report.frames, report.late_frames, report.dropped, report.fps = (stats.frames, stats.late_frames,

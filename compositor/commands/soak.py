@@ -4,6 +4,7 @@
     layers soak --frames 108000 --threads 4       # an hour at 30 fps
     layers soak --frames 108000 --immersive       # an hour of 1080p, 9 participants + overlay
     layers soak --segmentation                    # with the real person segmenter
+    layers soak --app examples/camera-app         # a real Zoom App in headless Chromium, through the JS bridge
 
 While the render loop composes into a null sink, worker threads call the SDK at random: draw and
 clear images and participants, close and reopen the rendering context, switch cameras, virtual
@@ -33,6 +34,9 @@ def register(subparsers) -> None:
                         help="1080p immersive, 9 participants and a full-canvas overlay (default: camera 720p)")
     parser.add_argument("--segmentation", action="store_true",
                         help="the real person segmenter (default: a cheap fake mask)")
+    parser.add_argument("--app", metavar="APP",
+                        help="a Zoom App (directory, HTML file or URL) run in headless Chromium as the web view; "
+                             "the churn also calls the SDK from its pages through the JS bridge (camera mode)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the churn's random calls (default 0)")
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write the report as JSON")
     parser.set_defaults(func=run)
@@ -48,12 +52,13 @@ def run(args: argparse.Namespace) -> int:
     if not 0 <= args.threads <= 64:
         raise LayersValueError(f"--threads must be from 0 to 64, got {args.threads}")
     config = SoakConfig(frames=args.frames, fps=args.fps, threads=args.threads, immersive=args.immersive,
-                        segmentation=args.segmentation, seed=args.seed)
+                        segmentation=args.segmentation, seed=args.seed, app=args.app)
     print(f"soak: {args.frames} frames at {args.fps:g} fps after a warm-up ...", file=sys.stderr, flush=True)
     report = run_soak(config)
     print(report.format_table())
     if args.json:
         data = {**asdict(report), "rejected": {str(k): v for k, v in report.rejected.items()},
+                "bridge_rejected": dict(report.bridge_rejected),
                 "problems": report.problems()}
         args.json.write_text(json.dumps(data, indent=2, default=str))
     return 1 if report.problems() else 0

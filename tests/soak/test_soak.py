@@ -55,3 +55,25 @@ def test_the_command_reports_and_writes_json(tmp_path, capsys):
 def test_the_command_refuses_bad_numbers():
     assert soak_command.main(["--frames", "0"]) == 2
     assert soak_command.main(["--threads", "-1"]) == 2
+
+
+@pytest.mark.slow
+def test_a_short_soak_with_the_example_app_through_the_bridge_is_clean():
+    """The real example app in headless Chromium: its pages call the SDK through the JS bridge,
+    the churn adds bridge calls (and reruns the rendering context through the app) while the
+    Python threads churn. Nothing unexpected, no page failure, the browser gone after close."""
+    from tests.webview.conftest import EXAMPLE, need_example
+
+    need_example()
+    report = run_soak(SoakConfig(frames=45, threads=3, app=str(EXAMPLE)))
+    assert report.problems(rss_growth_mb=SHORT_RUN_RSS_BOUND_MB) == [], report.format_table()
+    assert report.unexpected == [] and report.app_errors == []
+    assert report.webview["delivered"] >= 1 and report.webview["ticks"] > report.webview["delivered"]
+    assert (report.end.threads, report.end.fds) == (report.start.threads, report.start.fds)
+
+
+def test_an_app_soak_runs_camera_mode_only():
+    from compositor.errors import LayersValueError
+
+    with pytest.raises(LayersValueError, match="--immersive"):
+        SoakConfig(app="examples/camera-app", immersive=True)
