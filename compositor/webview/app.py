@@ -291,6 +291,8 @@ class WebApp:
             self._finalizer()                        # kill: a no-op after a clean quit, certain otherwise
             self._loop.call_soon_threadsafe(self._loop.stop)
             self._thread.join(5.0)
+            if not self._thread.is_alive():
+                _finish(self._loop)
             if self.server is not None:
                 self.server.close()
 
@@ -304,3 +306,18 @@ class WebApp:
 def _kill_all(browsers: list[Browser]) -> None:
     for browser in browsers:
         browser.kill()
+
+
+def _finish(loop: asyncio.AbstractEventLoop) -> None:
+    """Run a stopped loop's last tasks to their end, stop its worker threads and close it: a task
+    left pending would be reported as destroyed when the loop is collected, mid-way through
+    whatever runs next (seen in the soak, which starts an app per session)."""
+    async def drain() -> None:
+        pending = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+        await loop.shutdown_default_executor()
+
+    loop.run_until_complete(drain())
+    loop.close()

@@ -343,7 +343,7 @@ class Bridge:
             try:
                 await self.after_call(page, api_name, data)
             except (CdpError, asyncio.TimeoutError) as error:   # e.g. the browser went while opening a page
-                log.warning("after %s from the %s page: %s", api_name, page.role, error)
+                log.warning("after %s from the %s page: %s", api_name, page.role, error or type(error).__name__)
 
     async def call(self, role: str, api_name: str, data):
         """One SDK call as the native client runs it, for the app instance playing `role`."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 import http.server
 import os
 import secrets
+import sys
 import threading
 from functools import partial
 from pathlib import Path
@@ -56,6 +57,16 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+class _Server(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        """A page closed while its file was being sent (a camera page closing): not worth a traceback."""
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
+
+
 class AppServer:
     """A ThreadingHTTPServer for one app directory on 127.0.0.1 (context manager)."""
 
@@ -67,8 +78,7 @@ class AppServer:
             raise LayersValueError(f"app directory {str(directory)!r} has no {entry}")
         self.root, self.token = root, secrets.token_urlsafe(16)
         handler = partial(_Handler, root=root, token=self.token)
-        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self._server.daemon_threads = True
+        self._server = _Server(("127.0.0.1", 0), handler)
         self.origin = f"http://127.0.0.1:{self._server.server_address[1]}"
         self.url = f"{self.origin}/{self.token}/{entry}"
         self._thread = threading.Thread(target=self._server.serve_forever, name="app server", daemon=True)
