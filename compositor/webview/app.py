@@ -164,9 +164,16 @@ class WebApp:
         begin_frame = role == "rendered"
         target, session = await self.browser.new_page(width, height, begin_frame_control=begin_frame)
         page = Page(role, target, session, width, height)
-        await self.bridge.attach(page)
-        await self.browser.cdp.send("Inspector.enable", session=session)
-        await self.browser.cdp.send("Page.enable", session=session)
+        try:
+            await self.bridge.attach(page)
+            await self.browser.cdp.send("Inspector.enable", session=session)
+            await self.browser.cdp.send("Page.enable", session=session)
+        except CdpError:
+            if page.closed:             # closed while it opened (a newer rendering context): nothing failed
+                return page
+            raise
+        if page.closed:
+            return page
         if begin_frame:
             options = {"hang_timeout": self.hang_timeout} if self.hang_timeout else {}
             pump = FramePump(self.browser.cdp, session, self.frames, fps or 30.0,

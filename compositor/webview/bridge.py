@@ -124,6 +124,7 @@ class Page:
     call_ids: OrderedDict = field(default_factory=OrderedDict)     # the last REMEMBERED_CALL_IDS ids
     reported: set[str] = field(default_factory=set)               # rejection kinds logged already
     crashed: bool = False
+    closed: bool = False            # detached: no task may start for it any more
 
 
 AfterCall = Callable[[Page, str, dict | None], Awaitable[None]]
@@ -160,9 +161,11 @@ class Bridge:
         await send("Runtime.addBinding", {"name": self.binding}, session=page.session)
         await send("Page.addScriptToEvaluateOnNewDocument", {"source": self.shim}, session=page.session)
         await send("Runtime.enable", session=page.session)
-        page.tasks.append(asyncio.create_task(self._sender(page), name=f"bridge sender {page.role}"))
+        if not page.closed:             # closed while it opened: a sender now would wait forever, unowned
+            page.tasks.append(asyncio.create_task(self._sender(page), name=f"bridge sender {page.role}"))
 
     def detach(self, page: Page) -> None:
+        page.closed = True
         self.pages.pop(page.session, None)
         for task in [*page.tasks, *page.calls]:
             task.cancel()
