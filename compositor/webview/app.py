@@ -282,7 +282,8 @@ class WebApp:
         others = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
         for task in others:
             task.cancel()
-        await asyncio.wait(others, timeout=2.0) if others else None
+        if others:
+            await asyncio.wait(others, timeout=2.0)
 
     def close(self) -> None:
         """Close the pages, kill the browser's process group and stop the server; idempotent."""

@@ -31,6 +31,7 @@ import logging
 import re
 import secrets
 import threading
+import weakref
 from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 from typing import Awaitable, Callable
@@ -147,7 +148,7 @@ class Bridge:
         self.rejected: Counter[str] = Counter()          # calls rejected or dropped, by kind
         self.loop = asyncio.get_running_loop()
         self._loop_thread = threading.get_ident()
-        self._listening: set[int] = set()
+        self._listening = weakref.WeakSet()       # instances we forward (an id() could be reused)
         cdp.on("Runtime.bindingCalled", self._on_binding)
         cdp.on("Runtime.executionContextCreated", self._on_context_created)
         cdp.on("Runtime.executionContextDestroyed", self._on_context_destroyed)
@@ -179,9 +180,9 @@ class Bridge:
     # -- events from Python to the pages ------------------------------------------------------
     def listen(self, instance, role: str) -> None:
         """Forward every SDK event `instance` raises to the page playing `role` (once per instance)."""
-        if instance is None or id(instance) in self._listening:
+        if instance is None or instance in self._listening:
             return
-        self._listening.add(id(instance))
+        self._listening.add(instance)
         for name in EVENTS:
             instance.addEventListener(name, self._forwarder(role, name))
 
@@ -346,7 +347,7 @@ class Bridge:
             try:
                 await self.after_call(page, api_name, data)
             except (CdpError, asyncio.TimeoutError) as error:   # e.g. the browser went while opening a page
-                log.warning("after %s from the %s page: %s", api_name, page.role, error or type(error).__name__)
+                log.warning("after %s from the %s page: %s", api_name, page.role, str(error) or type(error).__name__)
 
     async def call(self, role: str, api_name: str, data):
         """One SDK call as the native client runs it, for the app instance playing `role`."""
