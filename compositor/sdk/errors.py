@@ -41,6 +41,7 @@ class Code(IntEnum):
     CAMERA_NOT_FOUND = 19014
     FILE_URL_FAILED = 19015
     CONTEXT_ALREADY_RUNNING = 19016
+    TOO_MANY_CALLS = 19017
 
 
 # Zoom's own messages, verbatim; our codes get a message built at the raise site, naming the value.
@@ -77,6 +78,8 @@ PROJECT_CODES = {
                           "over the size or time cap, not an image) or was refused (scheme, redirect, private "
                           "address without allow_private_urls, local path outside base_dir)",
     Code.CONTEXT_ALREADY_RUNNING: "runRenderingContext while this app already runs a rendering context",
+    Code.TOO_MANY_CALLS: "a page of `layers app` posts more than 1000 native calls a second, or has 256 calls "
+                         "still running: the call is refused unrun (the bridge's flood limits)",
 }
 
 

@@ -80,7 +80,7 @@ SHIM = """(() => {
   };
   const refuse = (message, text) => {
     const id = callId(message, text);
-    if (id !== null) queueMicrotask(() => deliver([{type: "apiResponse", data: {jsCallId: id, errorCode: null,
+    if (id !== null) queueMicrotask(() => deliver([{type: "apiResponse", data: {jsCallId: id, errorCode: %(code)d,
       result: null, errorMessage: "the page posts more than %(rate)d native calls a second; this one was refused"}}]));
     limited += 1;
     if (performance.now() >= noteAt) {
@@ -144,7 +144,7 @@ class Bridge:
         self.deliver = f"__layersDeliver_{token}"
         self.shim = SHIM % {"binding": json.dumps(self.binding), "deliver": json.dumps(self.deliver),
                             "origin": json.dumps(origin), "max_chars": MAX_PAYLOAD_CHARS,
-                            "rate": MAX_CALLS_PER_S}
+                            "rate": MAX_CALLS_PER_S, "code": int(Code.TOO_MANY_CALLS)}
         self.rejected: Counter[str] = Counter()          # calls rejected or dropped, by kind
         self.loop = asyncio.get_running_loop()
         self._loop_thread = threading.get_ident()
@@ -283,8 +283,9 @@ class Bridge:
             return "bad apiName", api_error(Code.INVALID_ARGUMENT, f"apiName must be an SDK method name "
                                                                      f"(a string), got {_brief(api_name)}")
         if len(page.calls) >= MAX_RUNNING_CALLS:
-            return "flood", LayersError(f"{api_name}: the native client is busy with {MAX_RUNNING_CALLS} calls "
-                                        "from this page; wait for their answers before calling again")
+            return "flood", api_error(Code.TOO_MANY_CALLS, f"{api_name}: the native client is busy with "
+                                      f"{MAX_RUNNING_CALLS} calls from this page; wait for their answers "
+                                      "before calling again")
         return None
 
     def _rate_limited(self, page: Page, note: str) -> None:

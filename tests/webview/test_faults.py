@@ -23,8 +23,8 @@ chrome.webview.addEventListener("message", (event) => {{
   if (!data || !data.jsCallId.startsWith("flood")) return;
   const message = data.errorMessage || "";
   if (data.errorCode === null && !message) flood.ok += 1;
-  else if (message.includes("native calls a second")) flood.refused += 1;
-  else if (message.includes("busy")) flood.busy += 1;
+  else if (data.errorCode === 19017 && message.includes("native calls a second")) flood.refused += 1;
+  else if (data.errorCode === 19017 && message.includes("busy")) flood.busy += 1;
   else flood.other += 1;
 }});
 window.floodTimer = setInterval(() => {{
