@@ -107,6 +107,24 @@ def run(seconds: float = 5.0) -> dict:
     return result
 
 
+def format_report(result: dict) -> str:
+    """The three phases as a small table (what `layers bench --webview` prints)."""
+    lines = [f"web view: {result['canvas']} at {result['fps']:g} fps, {result['seconds']:g} s per phase, "
+             f"{result.get('browser', '?')}; decode + premultiply {result.get('decode_premultiply_ms')} ms "
+             "per new frame (off the render thread)",
+             f"  {'phase':<12}{'render fps':>11}{'new frames/s':>14}{'compose p50':>13}{'busy':>7}"
+             f"{'our CPU %':>11}{'browser CPU %':>15}"]
+    for phase in ("static", "animated", "no_browser"):
+        row = result.get(phase)
+        if row is None:
+            continue
+        browser = "-" if row["browser_cpu_percent"] is None else f"{row['browser_cpu_percent']:.0f}"
+        lines.append(f"  {phase:<12}{row['fps']:>11.1f}{row['webview_new_frame_fps']:>14.1f}"
+                     f"{row['compose_ms_p50']:>11.2f}ms{row['busy_ratio'] * 100:>6.0f}%"
+                     f"{row['process_cpu_percent']:>11.0f}{browser:>15}")
+    return "\n".join(lines)
+
+
 def _wait(check, timeout: float = 20.0) -> None:
     deadline = time.monotonic() + timeout
     while not check():

@@ -3,6 +3,7 @@
     layers bench                                  # both scenes, all contenders, 200 frames
     layers bench --scene camera-720p --frames 300 --contenders kernel,pillow,ffmpeg --json out.json
     layers bench --segmentation                   # also the person-segmentation cost (issue 6)
+    layers bench --scene camera-720p --contenders kernel --no-pipeline --webview   # the web view layer
 
 Prints per scene median and p99 per frame, the speed-up over Pillow, the distance to the
 memory-bandwidth floor and the one-off (first call) cost, then issue 2's targets as PASS/FAIL.
@@ -43,6 +44,9 @@ def register(subparsers) -> None:
                              "--contenders narrow the run)")
     parser.add_argument("--segmentation", action="store_true",
                         help="also time person segmentation and run the pipeline with a virtual background")
+    parser.add_argument("--webview", action="store_true",
+                        help="also measure the web view layer of `layers app` (needs chromium-headless-shell): "
+                             "its delivered fps and its cost on the render loop")
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write the measurements as JSON")
     parser.set_defaults(func=run)
 
@@ -102,6 +106,12 @@ def _pipeline_and_segmentation(args: argparse.Namespace) -> dict:
             result = pipeline_bench.run(segmentation=with_segmentation)
             print("\n" + pipeline_bench.format_report(result))
             extra["pipeline"].append(result)
+    if getattr(args, "webview", False):
+        from benchmarks import webview_bench
+
+        print("  measuring the web view layer (headless Chromium)", file=sys.stderr, flush=True)
+        extra["webview"] = webview_bench.run(seconds=5.0)
+        print("\n" + webview_bench.format_report(extra["webview"]))
     return extra
 
 

@@ -43,9 +43,11 @@ def test_layers_app_names_a_bad_app_or_length(tmp_path):
 
 def test_webview_bench_reports_delivered_fps_and_render_cost():
     need_example()
-    from benchmarks.webview_bench import run
+    from benchmarks.webview_bench import format_report, run
 
     result = run(seconds=0.6)
+    table = format_report(result).splitlines()
+    assert len(table) == 5 and table[2].split()[0] == "static" and table[4].split()[-1] == "-"
     for phase in ("static", "animated", "no_browser"):
         assert result[phase]["fps"] > 0 and result[phase]["compose_ms_p50"] >= 0
     assert result["animated"]["webview_new_frame_fps"] > 0      # a moving box is damage on every tick
