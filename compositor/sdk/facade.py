@@ -37,6 +37,7 @@ from compositor.scene import (Cutout, ImageLayer, ParticipantLayer, RenderingCon
 from compositor.sdk import imagedata
 from compositor.sdk.errors import Code, api_error
 from compositor.sdk.events import EVENTS, EventHub
+from compositor.sdk.masks import PersonMasks
 from compositor.sdk.meeting import HOST_ROLES, Meeting
 from native.premultiply import premultiply
 
@@ -135,11 +136,7 @@ class _Client:
         self.video_filter_all_meetings = False
         self.compositor = None
         self.last_capture_time: float | None = None     # capture time of the last frame composed
-        self.mask_cache: dict[str, tuple[int, np.ndarray | None, tuple[int, int]]] = {}  # uuid -> (seq, mask, size)
-        self.blur_cache: tuple[int, np.ndarray] | None = None
-        self.live_segmentation = False      # segment on a thread of its own (live runs)
-        self.live_segmenters: dict = {}     # participantUUID -> LiveSegmenter
-        self.segmentation_errors: dict[str, str] = {}   # participantUUID -> why its segmentation fails now
+        self.masks = PersonMasks(settings.get("segmenter"))     # person masks, per participant and frame
         self.lock = threading.Lock()
         self.closed = False
 
@@ -188,7 +185,7 @@ class ZoomSdk:
                                enforce_roles=enforce_roles, reuse_image_ids=reuse_image_ids,
                                file_url_timeout=file_url_timeout, base_dir=base_dir,
                                allow_private_urls=bool(allow_private_urls))
-        client.live_segmentation = bool(live_segmentation)
+        client.masks.live = bool(live_segmentation)
         self._instance = _Instance(running_context)
         self._client.main = self
         meeting.subscribe(self._on_meeting_event)
@@ -756,10 +753,7 @@ class ZoomSdk:
                 if entry["status"] == "leave":        # a participant who leaves disappears from the canvas
                     key = ("participant", entry["participantUUID"])
                     self._client.store.update(lambda scene: scene.without(key))
-                    self._client.mask_cache.pop(entry["participantUUID"], None)
-                    live = self._client.live_segmenters.pop(entry["participantUUID"], None)
-                    if live is not None:               # its thread ends with the participant
-                        live.close()
+                    self._client.masks.forget(entry["participantUUID"])   # its thread ends with it
         self._broadcast(name, payload)
 
     def _on_media_change(self, media: dict) -> None:
@@ -812,7 +806,7 @@ class ZoomSdk:
                 frames[uuid], seqs[uuid] = frame.rgb, getattr(frame, "seq", None)
                 if uuid == local:
                     client.last_capture_time = getattr(frame, "timestamp", None)
-        masks = {uuid: self._mask(uuid, frames[uuid], seqs[uuid])
+        masks = {uuid: client.masks.mask(uuid, frames[uuid], seqs[uuid])
                  for uuid in self._needs_mask(scene) if uuid in frames}
         webview = None
         if client.webview is not None and any(isinstance(layer, WebViewLayer) for layer in scene.layers):
@@ -820,17 +814,8 @@ class ZoomSdk:
         blurred = None
         background = scene.my_video.background
         if background is not None and background.blur and local in frames:
-            blurred = self._blurred(frames[local], seqs[local])
+            blurred = client.masks.blurred(frames[local], seqs[local])
         return Sources(local_uuid=local, frames=frames, masks=masks, webview=webview, blurred_background=blurred)
-
-    def _blurred(self, rgb: np.ndarray, seq) -> np.ndarray:
-        """The local frame blurred for setVirtualBackground({blur: true}), once per camera frame."""
-        from compositor.segmentation import blur_background
-
-        cached = self._client.blur_cache
-        if cached is None or seq is None or cached[0] != seq or cached[1].shape[:2] != rgb.shape[:2]:
-            cached = self._client.blur_cache = (seq, blur_background(rgb))
-        return cached[1]
 
     def _needs_mask(self, scene: Scene) -> set[str]:
         if self._client.segmenter is None:
@@ -841,54 +826,10 @@ class ZoomSdk:
             needs.add(self._client.local_uuid)
         return needs
 
-    def _mask(self, uuid: str, rgb: np.ndarray, seq) -> np.ndarray | None:
-        """The person mask of this frame, computed once per camera frame (cached by seq).
-
-        With live segmentation the frame goes to that participant's segmentation thread and the
-        newest finished mask is used, so inference never blocks the render loop (None until the
-        first mask is ready: the background is replaced from then on)."""
-        if self._client.live_segmentation:
-            from compositor.segmentation import LiveSegmenter
-
-            live = self._client.live_segmenters.get(uuid)
-            if live is None:   # on_error: the facade reports failures itself, per participant, below
-                live = self._client.live_segmenters[uuid] = LiveSegmenter(self._client.segmenter,
-                                                                          on_error=lambda error: None)
-            live.submit(rgb, seq if seq is not None else 0)
-            if live.failing:                      # a stale mask would cut the wrong shape: none at all
-                return self._segmentation_failed(uuid, live.last_error)
-            self._segmentation_works(uuid)
-            latest = live.latest()
-            return None if latest is None or latest[0].shape != rgb.shape[:2] else latest[0]
-        cached = self._client.mask_cache.get(uuid)
-        if cached is not None and seq is not None and cached[0] == seq and cached[2] == rgb.shape[:2]:
-            return cached[1]
-        try:
-            mask = self._client.segmenter.segment(rgb)
-        except Exception as error:   # noqa: BLE001 - a failing model must not stop the video (issue 8)
-            mask = self._segmentation_failed(uuid, error)
-        else:
-            self._segmentation_works(uuid)
-        self._client.mask_cache[uuid] = (seq, mask, rgb.shape[:2])
-        return mask
-
-    def _segmentation_failed(self, uuid: str, error: BaseException | None) -> None:
-        """Fall back to no background replacement for this participant; say so once per failure."""
-        errors = self._client.segmentation_errors
-        if uuid not in errors:
-            errors[uuid] = reason = f"{type(error).__name__}: {error}"
-            log.error("person segmentation failed for participant %s (%s); showing their video without "
-                      "background replacement until it works again", uuid, reason)
-        return None
-
-    def _segmentation_works(self, uuid: str) -> None:
-        if self._client.segmentation_errors.pop(uuid, None) is not None:
-            log.info("person segmentation for participant %s works again", uuid)
-
     @property
     def segmentation_errors(self) -> dict[str, str]:
         """participantUUID -> why person segmentation fails for them now (empty while all is well)."""
-        return dict(self._client.segmentation_errors)
+        return self._client.masks.errors
 
     # -- life cycle ---------------------------------------------------------------------------
     def close(self) -> None:
@@ -897,8 +838,7 @@ class ZoomSdk:
         if client.closed:
             return
         client.closed = True
-        for live in list(client.live_segmenters.values()):
-            live.close()
+        client.masks.close()
         self._end_rendered()
         client.meeting.unsubscribe(client.main._on_meeting_event)
         client.meeting.close()

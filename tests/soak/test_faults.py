@@ -241,7 +241,7 @@ class FlakySegmenter:
 def test_a_failing_segmenter_falls_back_to_plain_video_once_and_recovers(pipelines, caplog, live):
     segmenter = FlakySegmenter()
     camera = StillCamera(np.full((90, 160, 3), 200, np.uint8))
-    with caplog.at_level(logging.INFO, logger="compositor.sdk.facade"):
+    with caplog.at_level(logging.INFO, logger="compositor.sdk.masks"):
         pipe = pipelines(camera, segmenter=segmenter, live_segmentation=live)
         background = np.zeros((90, 160, 4), np.uint8)
         background[..., 2:] = 255                                            # opaque blue
