@@ -6,6 +6,7 @@ from compositor.errors import ZoomApiError
 from compositor.sdk.errors import DOCUMENTED_MESSAGES, PROJECT_CODES, Code, api_error, readme_table
 
 README = Path(__file__).resolve().parents[2] / "compositor" / "sdk" / "README.md"
+MAIN_README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 def test_project_codes_are_outside_the_sdk_ranges_and_all_documented():
@@ -22,3 +23,4 @@ def test_documented_codes_carry_zooms_message():
 
 def test_readme_lists_every_project_code():
     assert readme_table() in README.read_text()
+    assert readme_table() in MAIN_README.read_text()
