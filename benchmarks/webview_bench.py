@@ -43,19 +43,10 @@ ANIMATE = """(() => {
 
 def group_cpu_seconds(pgid: int) -> float:
     """User + system CPU seconds of the living processes in a process group (Linux /proc)."""
-    tick = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as file:
-                fields = file.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[2]) == pgid:
-            total += int(fields[11]) + int(fields[12])
-    return total / tick
+    from compositor.webview.browser import group_stats
+
+    ticks = sum(int(fields[11]) + int(fields[12]) for fields in group_stats(pgid).values())
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def _phase(sdk, frames, seconds: float, browser_pid: int | None) -> dict:

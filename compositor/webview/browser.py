@@ -153,3 +153,21 @@ def _kill_group(process: subprocess.Popen) -> None:
         process.wait(timeout=5)
     except subprocess.TimeoutExpired:
         log.warning("browser process %d did not exit after SIGKILL", process.pid)
+
+
+def group_stats(pgid: int) -> dict[int, list[str]]:
+    """pid -> the fields of /proc/PID/stat after the command name (state first), for every process
+    in process group `pgid` (Linux): how tests find leaked browser processes and benchmarks the
+    browser's CPU time."""
+    found = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as file:
+                fields = file.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue                      # it exited while we looked
+        if int(fields[2]) == pgid:
+            found[int(entry)] = fields
+    return found

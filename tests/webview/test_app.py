@@ -113,18 +113,9 @@ def test_close_leaves_no_browser_process():
 def living_in_group(pgid: int) -> list[int]:
     """Processes of process group `pgid` that are not zombies (a zombie has exited; where PID 1
     does not reap, as in some containers, it stays listed until the machine's init collects it)."""
-    living = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as file:
-                fields = file.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[2]) == pgid and fields[0] != "Z":
-            living.append(int(entry))
-    return living
+    from compositor.webview.browser import group_stats
+
+    return [pid for pid, fields in group_stats(pgid).items() if fields[0] != "Z"]
 
 
 def test_a_page_at_another_origin_gets_no_native_client(tmp_path):
