@@ -5,7 +5,6 @@ import threading
 import time
 
 import av
-import numpy as np
 import pytest
 
 from compositor.errors import LayersValueError, SinkError

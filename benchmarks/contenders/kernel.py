@@ -16,7 +16,7 @@ from typing import Callable
 import numba
 import numpy as np
 
-from benchmarks.scenes import BenchLayer, BenchScene
+from benchmarks.scenes import BenchScene
 from native.compose import Composer, layer_params
 from native.premultiply import premultiply
 

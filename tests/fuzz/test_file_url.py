@@ -17,7 +17,6 @@ import time
 from contextlib import contextmanager
 from unittest import mock
 
-import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st

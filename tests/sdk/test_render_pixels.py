@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 
 from compositor.sdk import StillWebView, ZoomSdk
-from compositor.sdk.script import build_sdk, load_script, parse_script, run_script
-from tests.sdk.conftest import ALL, FakeFrame, FakeManager, MaskSegmenter, SolidCamera, rgba, run
+from compositor.sdk.script import build_sdk, load_script, run_script
+from tests.sdk.conftest import FakeFrame, FakeManager, MaskSegmenter, SolidCamera, rgba, run
 
 pytest.importorskip("compositor.render")
 
@@ -216,7 +216,6 @@ def test_live_segmentation_runs_off_the_render_thread():
     import time
     import numpy as np
     from cameras import StillCamera
-    from compositor.sdk import ZoomSdk
 
     class HalfMask:
         def segment(self, rgb):
