@@ -35,6 +35,7 @@ class Sources:
     masks: dict[str, np.ndarray] = field(default_factory=dict)   # -> HxW uint8 person mask
     webview: np.ndarray | None = None             # HxWx4 premultiplied RGBA
     blurred_background: np.ndarray | None = None  # the local frame, blurred (virtual background blur)
+    unsegmented: frozenset[str] = frozenset()     # participants whose segmentation fails right now
 
 
 @dataclass(frozen=True)
@@ -206,8 +207,9 @@ class Compositor:
         mirror = layer.mirrored and scene.context.view == View.CAMERA
         person = sources.masks.get(layer.participant_uuid)
         if layer.cutout == Cutout.PERSON:
-            # The person alone, without background, filter or foreground; nothing until a mask exists.
-            if person is not None:
+            # The person alone, without background, filter or foreground; nothing until the first
+            # mask exists, and the plain video while segmentation fails (issue 8's fallback).
+            if person is not None or layer.participant_uuid in sources.unsegmented:
                 yield DrawEntry(frame, dest, window, mirror, person, dest_mask)
         elif layer.participant_uuid == sources.local_uuid:
             yield from self._my_video(scene, sources, frame, dest, window, mirror, dest_mask)

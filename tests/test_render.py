@@ -221,3 +221,10 @@ def test_after_warm_up_live_frames_never_compile():
             mask = np.random.default_rng(seed).integers(0, 256, (H, W), np.uint8)
             compositor.render(scene, Sources(ME, {ME: frame(seed=seed)}, {ME: mask}, premultiply(web)))
     assert not recorder.buffer, [entry for entry in recorder.buffer][:3]
+
+
+def test_person_cutout_shows_plain_video_while_segmentation_fails():
+    cam = frame(100)
+    scene = camera_scene(me(cutout=Cutout.PERSON))
+    assert render(scene, {ME: cam}).max() == 0                         # no mask yet: nothing
+    assert np.array_equal(render(scene, {ME: cam}, unsegmented=frozenset({ME})), cam)   # failing: plain

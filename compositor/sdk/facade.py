@@ -815,7 +815,8 @@ class ZoomSdk:
         background = scene.my_video.background
         if background is not None and background.blur and local in frames:
             blurred = client.masks.blurred(frames[local], seqs[local])
-        return Sources(local_uuid=local, frames=frames, masks=masks, webview=webview, blurred_background=blurred)
+        return Sources(local_uuid=local, frames=frames, masks=masks, webview=webview, blurred_background=blurred,
+                       unsegmented=frozenset(client.masks.errors))
 
     def _needs_mask(self, scene: Scene) -> set[str]:
         if self._client.segmenter is None:
