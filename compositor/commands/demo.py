@@ -12,9 +12,7 @@ bar, and the render statistics are printed at the end.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
-import time
 
 import cv2
 import numpy as np
@@ -48,11 +46,9 @@ def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from compositor.commands.background import apply_virtual_background, make_segmenter
-    from compositor.commands.run import make_compose
+    from compositor.commands.run import record
     from compositor.outputs import open_outputs, output_specs, save_stats, uses_stdout
-    from compositor.render import warm_up
-    from compositor.renderer import RenderLoop
-    from compositor.sdk.script import build_sdk, parse_script, run_script
+    from compositor.sdk.script import build_sdk, parse_script
 
     if args.seconds <= 0:
         raise LayersValueError(f"--seconds must be positive, got {args.seconds}")
@@ -62,20 +58,13 @@ def run(args: argparse.Namespace) -> int:
     segmenter = make_segmenter() if args.virtual_background else None
     sdk = build_sdk(script, camera=args.camera, segmenter=segmenter, live_segmentation=True)
     apply_virtual_background(sdk, args.virtual_background)
-    warm_up()
     try:
         sinks = open_outputs(args, CANVAS, args.fps, default=DEFAULT_OUT)
         print(f"layers demo: {frames} frames of {CANVAS[0]}x{CANVAS[1]} at {args.fps:g} fps -> "
               f"{', '.join(output_specs(args) or [DEFAULT_OUT])}", file=report)
-        with RenderLoop(make_compose(sdk), CANVAS, args.fps, sinks) as loop, \
-                tqdm(total=frames, unit="frame", file=sys.stderr, disable=None) as progress:
-            loop.on_frame = lambda index: progress.update(1)
-            loop.start(frames=frames)
-            asyncio.run(run_script(sdk, script))
-            while loop.running:
-                time.sleep(0.05)
-            loop.stop()
-            stats = loop.stats
+        with tqdm(total=frames, unit="frame", file=sys.stderr, disable=None) as progress:
+            stats = record(sdk, script, sinks, CANVAS, args.fps, frames,
+                           on_frame=lambda index: progress.update(1))
     finally:
         sdk.close()
     save_stats(args, stats)

@@ -89,25 +89,38 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _record(sdk, script, sinks, size, args, report) -> int:
-    """Run the steps while the render loop composes into the outputs."""
+    """Run the steps while the render loop composes into the outputs, then report."""
     from compositor.outputs import save_stats
-    from compositor.renderer import RenderLoop
 
-    with RenderLoop(make_compose(sdk), size, args.fps, sinks) as loop:
-        loop.start(frames=args.frames)
+    stats = record(sdk, script, sinks, size, args.fps, args.frames, on_step=_show_steps(report))
+    save_stats(args, stats)
+    print(stats.format_table(), file=report)
+    return 0
+
+
+def record(sdk, script, sinks, size, fps: float, frames: int | None, *, on_step=None, on_frame=None):
+    """Run a script's steps while a render loop composes `sdk` into `sinks`: the loop's stats.
+
+    The kernels are warmed up first, so the first frame never stalls. With `frames` None the loop
+    stops shortly after the last step; otherwise after that many frames.
+    """
+    from compositor.render import warm_up
+    from compositor.renderer import RenderLoop
+    from compositor.sdk.script import run_script
+
+    warm_up()
+    with RenderLoop(make_compose(sdk), size, fps, sinks, on_frame=on_frame) as loop:
+        loop.start(frames=frames)
         try:
-            asyncio.run(_steps(sdk, script, report))
-            if args.frames is None:
-                time.sleep(2.0 / args.fps)            # let the last step reach at least one frame
+            asyncio.run(run_script(sdk, script, on_step=on_step))
+            if frames is None:
+                time.sleep(2.0 / fps)            # let the last step reach at least one frame
             else:
                 while loop.running:
                     time.sleep(0.05)
         finally:
             loop.stop()
-        stats = loop.stats
-    save_stats(args, stats)
-    print(stats.format_table(), file=report)
-    return 0
+        return loop.stats
 
 
 def make_compose(sdk):
@@ -125,10 +138,13 @@ def make_compose(sdk):
 async def _steps(sdk, script, report) -> None:
     from compositor.sdk.script import run_script
 
+    await run_script(sdk, script, on_step=_show_steps(report))
+
+
+def _show_steps(report):
     def show(step, result) -> None:
         print(f"step {step.index} {step.method}: {_short(result)}", file=report, flush=True)
-
-    await run_script(sdk, script, on_step=show)
+    return show
 
 
 def _short(result) -> str:
