@@ -33,13 +33,10 @@ def apply_virtual_background(sdk, value: str | None) -> None:
         background = VirtualBackground(blur=True)
     else:
         from compositor.sdk import imagedata
-        from native.premultiply import premultiply
 
         path = Path(value)
         if not path.is_file():
             raise LayersValueError(f"--virtual-background: no such image file {value!r} (or use 'blur')")
         rgba = imagedata.load_file_url(str(path.resolve()), base_dir=str(path.resolve().parent), timeout=10)
-        pixels = premultiply(rgba)
-        pixels.setflags(write=False)
-        background = VirtualBackground(pixels=pixels)
+        background = VirtualBackground(pixels=imagedata.scene_pixels(rgba))
     sdk.store.update(lambda scene: scene.with_my_video(background=background))

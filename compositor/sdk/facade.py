@@ -39,7 +39,6 @@ from compositor.sdk.errors import Code, api_error
 from compositor.sdk.events import EVENTS, EventHub
 from compositor.sdk.masks import PersonMasks
 from compositor.sdk.meeting import HOST_ROLES, Meeting
-from native.premultiply import premultiply
 
 log = logging.getLogger(__name__)
 
@@ -458,7 +457,7 @@ class ZoomSdk:
         y = self._px(options, "y", "0px", context.height, context)
         z_index = _z_index(options)
         rgba = await asyncio.to_thread(imagedata.decode_image_data, options["imageData"])
-        pixels = _premultiplied(rgba)
+        pixels = imagedata.scene_pixels(rgba)
         rect = Rect(math.trunc(x), math.trunc(y), pixels.shape[1], pixels.shape[0])
         new_id = str(uuidlib.uuid4())
         chosen: list[str] = []
@@ -562,7 +561,7 @@ class ZoomSdk:
             background = VirtualBackground(blur=True)
         else:
             rgba = await asyncio.to_thread(self._background_rgba, options)
-            background = VirtualBackground(pixels=_premultiplied(rgba))
+            background = VirtualBackground(pixels=imagedata.scene_pixels(rgba))
         self._client.store.update(lambda scene: scene.with_my_video(background=background))
         return _success()
 
@@ -588,7 +587,7 @@ class ZoomSdk:
         if options.get("imageData") is None:
             raise api_error(Code.INVALID_ARGUMENT, "setVirtualForeground needs imageData")
         rgba = await asyncio.to_thread(imagedata.decode_image_data, options["imageData"], imagedata.LIMIT_15MB)
-        pixels = _premultiplied(rgba)
+        pixels = imagedata.scene_pixels(rgba)
         self._client.store.update(lambda scene: scene.with_my_video(foreground=pixels))
         self._client.foreground_persistence = persistence
         return _success()
@@ -614,7 +613,7 @@ class ZoomSdk:
         if options.get("imageData") is None:
             raise api_error(Code.INVALID_ARGUMENT, "setVideoFilter needs imageData")
         rgba = await asyncio.to_thread(imagedata.decode_image_data, options["imageData"], imagedata.LIMIT_20MB)
-        pixels = _premultiplied(rgba)
+        pixels = imagedata.scene_pixels(rgba)
         self._client.store.update(lambda scene: scene.with_my_video(video_filter=pixels))
         self._client.video_filter_all_meetings = apply_all
         return _success()
@@ -886,12 +885,6 @@ def _z_index(options: dict):
         raise api_error(Code.INVALID_ARGUMENT, str(error)) from None
     except OverflowError:                 # an int past float range: layout's isfinite check overflows
         raise api_error(Code.INVALID_ARGUMENT, f"zIndex {options.get('zIndex')!r:.60} is out of range") from None
-
-
-def _premultiplied(rgba: np.ndarray) -> np.ndarray:
-    pixels = premultiply(rgba)
-    pixels.flags.writeable = False
-    return pixels
 
 
 def _check_size(size, name: str) -> None:

@@ -53,6 +53,15 @@ MAX_REDIRECTS = 5
 READ_CHUNK = 64 * 1024
 
 
+def scene_pixels(rgba: np.ndarray) -> np.ndarray:
+    """Decoded straight RGBA as a scene holds it: premultiplied once, read-only (shared by snapshots)."""
+    from native.premultiply import premultiply
+
+    pixels = premultiply(rgba)
+    pixels.flags.writeable = False
+    return pixels
+
+
 def decode_image_data(image_data, limit: int | None = None, field: str = "imageData") -> np.ndarray:
     """Decode any accepted ImageData form to a C-contiguous straight RGBA HxWx4 uint8 array.
 
