@@ -43,6 +43,7 @@ from numba import njit, prange
 from native.config import BAND_ROWS, NJIT, NJIT_INLINE, NJIT_PARALLEL
 from native import spans
 from native.premultiply import div255
+from native.vector import lerp_rgb_pair
 
 # Columns of `params`.
 SOURCE = 0            # index into sources (and words)
@@ -374,9 +375,15 @@ def _vertical_pass(vert, top, bottom, wy):
 def _interpolate_rgb(dst, vert, first, second, weight):
     """Opaque RGB, the common scaled case (camera tiles): the second half of the bilinear sample
     for every pixel of `dst` from `vert` (first/second: element offsets of the two taps),
-    written as is. A loop with no mask and no branch: v0 * 2048 + (v1 - v0) * wx is
-    v0 * (2048 - wx) + v1 * wx with one multiply fewer."""
-    for k in range(first.shape[0]):
+    written as is. Pairs of pixels go through the vector code of `native.vector`; the last
+    pixel or two, whose spare byte would land past `dst`, through the same formula in scalar:
+    v0 * 2048 + (v1 - v0) * wx is v0 * (2048 - wx) + v1 * wx with one multiply fewer."""
+    n = first.shape[0]
+    k = 0
+    while k + 2 < n:
+        lerp_rgb_pair(dst, 3 * k, vert, first[k], first[k + 1], weight[k], weight[k + 1])
+        k += 2
+    for k in range(k, n):
         # The second tap is the next column, or has weight 0 (clamped at the source's edge), so
         # it is read as j0 + 3 without loading `second`: `vert` is padded for the last column.
         j0 = _u(first[k])

@@ -237,6 +237,22 @@ def test_scaled_tiles_with_circle_cutouts_match_reference():
     _both(80, 140, params, [cam, overlay], [circle])
 
 
+@pytest.mark.parametrize("mirror", [False, True])
+def test_scaled_rgb_rows_of_every_width_leave_their_neighbours_alone(mirror):
+    """Scaled RGB rows go two pixels at a time through `native.vector`, which also writes a spare
+    byte into the next pixel; rows of 1..9 pixels (pairs plus a tail of 1 or 2) drawn side by
+    side over the old canvas (clear=False) must each match the reference and touch nothing else."""
+    rng = np.random.default_rng(11)
+    cam = rng.integers(0, 256, (40, 57, 3), np.uint8)
+    params, x = [], 1
+    for width in range(1, 10):
+        for source_width in (57, 5):                      # shrunk, and enlarged
+            params.append(layer_params(0, (x, 2, width, 7), window=(3, 1, source_width - 3, 30),
+                                       mirror=mirror))
+            x += width + 1                                # one old pixel between neighbours
+    _both(12, x + 1, np.array(params), [cam], clear=False)
+
+
 def test_opaque_layer_hides_what_is_below_it_row_by_row():
     """Rows a full-width opaque layer covers skip the background and the layers under it; rows it
     leaves uncovered still show them."""

@@ -1,0 +1,93 @@
+"""Hand-written LLVM vector code for the one hot loop numba's auto-vectoriser cannot reach.
+
+The horizontal half of a bilinear sample gathers two taps per output pixel at irregular source
+columns, so LLVM leaves it scalar: three channels, each a load pair, subtract, multiply, shift
+and a byte store, about 2 ns a pixel. Written as vectors instead, two pixels take one 8-lane
+multiply: each pixel's taps are loaded as 4 consecutive int32 (R, G, B and the next column's R,
+a spare lane), and the 8 results are narrowed to bytes and stored in two 4-byte stores. About
+2.5x faster on the camera tiles of the immersive scene.
+
+`lerp_rgb_pair` has a plain-Python twin for NUMBA_DISABLE_JIT (the debugging path).
+"""
+
+import numpy as np
+from llvmlite import ir
+from numba import config, types
+from numba.extending import intrinsic
+
+I8, I32 = ir.IntType(8), ir.IntType(32)
+
+
+def _pointer(context, builder, array_type, array, index, pointee):
+    """&array[index] as a pointer to `pointee` (no bounds check: callers keep indices valid)."""
+    data = context.make_array(array_type)(context, builder, array).data
+    return builder.bitcast(builder.gep(data, [index]), pointee.as_pointer())
+
+
+def _splat(value, lanes):
+    return ir.Constant(ir.VectorType(I32, lanes), [ir.Constant(I32, value)] * lanes)
+
+
+def _lanes(*indices):
+    return ir.Constant(ir.VectorType(I32, len(indices)), [ir.Constant(I32, i) for i in indices])
+
+
+def _as_i32(builder, value):
+    if value.type.width > 32:
+        return builder.trunc(value, I32)
+    return builder.sext(value, I32) if value.type.width < 32 else value
+
+
+@intrinsic
+def lerp_rgb_pair(typingctx, dst, at, vert, first0, first1, weight0, weight1):
+    """Pixels k and k+1 of a scaled RGB row into dst[at:at + 6], from `vert` (int32 samples of the
+    vertical pass, 11-bit fixed point): channel c of a pixel whose taps start at element j is
+    round((vert[j + c] * (2048 - w) + vert[j + 3 + c] * w) / 2**22), exactly as the scalar loop.
+
+    Also writes one spare byte at dst[at + 6] (the next pixel's first byte: the caller draws
+    it afterwards) and reads vert[j .. j + 6]: the caller keeps both inside the arrays."""
+    if not (isinstance(dst, types.Array) and isinstance(vert, types.Array)):
+        return None
+
+    def codegen(context, builder, signature, args):
+        from native.compose import ROUND_2D, WEIGHT_BITS   # one fixed-point format, defined there
+        dst_, at_, vert_, first0_, first1_, weight0_, weight1_ = args
+        vert_type = signature.args[2]
+        quad = ir.VectorType(I32, 4)
+
+        def taps(first, offset):
+            index = builder.add(first, ir.Constant(first.type, offset))
+            return builder.load(_pointer(context, builder, vert_type, vert_, index, quad), align=4)
+
+        left = builder.shuffle_vector(taps(first0_, 0), taps(first1_, 0), _lanes(*range(8)))
+        right = builder.shuffle_vector(taps(first0_, 3), taps(first1_, 3), _lanes(*range(8)))
+        weights = ir.Constant(ir.VectorType(I32, 8), ir.Undefined)
+        for lane in range(8):
+            weights = builder.insert_element(
+                weights, _as_i32(builder, weight0_ if lane < 4 else weight1_), ir.Constant(I32, lane))
+        # left * 2048 + (right - left) * w == left * (2048 - w) + right * w, one multiply fewer
+        total = builder.add(builder.shl(left, _splat(WEIGHT_BITS, 8)),
+                            builder.mul(builder.sub(right, left), weights))
+        total = builder.lshr(builder.add(total, _splat(ROUND_2D, 8)), _splat(2 * WEIGHT_BITS, 8))
+        narrow = builder.trunc(total, ir.VectorType(I8, 8))
+        word = ir.VectorType(I8, 4)
+        first_word = builder.shuffle_vector(narrow, narrow, _lanes(0, 1, 2, 4))     # R G B | R'
+        second_word = builder.shuffle_vector(narrow, narrow, _lanes(5, 6, 7, 7))    # G' B' | spare
+        dst_type = signature.args[0]
+        builder.store(first_word, _pointer(context, builder, dst_type, dst_, at_, word), align=1)
+        second_at = builder.add(at_, ir.Constant(at_.type, 4))
+        builder.store(second_word, _pointer(context, builder, dst_type, dst_, second_at, word),
+                      align=1)
+        return context.get_dummy_value()
+
+    return types.void(dst, at, vert, first0, first1, weight0, weight1), codegen
+
+
+if config.DISABLE_JIT:
+    def lerp_rgb_pair(dst, at, vert, first0, first1, weight0, weight1):   # noqa: F811
+        from native.compose import ROUND_2D, WEIGHT_BITS
+        for pixel, (first, weight) in enumerate(((first0, weight0), (first1, weight1))):
+            for c in range(3):
+                left = np.int64(vert[first + c])
+                value = (left << WEIGHT_BITS) + (np.int64(vert[first + 3 + c]) - left) * weight
+                dst[at + 3 * pixel + c] = (value + ROUND_2D) >> (2 * WEIGHT_BITS)
