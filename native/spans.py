@@ -9,9 +9,11 @@ the kernel then walks only the runs that draw something: a fully transparent row
 A table is one flat int32 array, so a numba typed list can hold one per source or mask:
     table[y] .. table[y + 1]   the slice of `table` holding row y's runs (absolute indices)
     table[h + 1:]              the runs: (start, stop, kind) triplets of source columns
-Columns are classified in chunks of `SPAN` (16) pixels aligned to column 0, consecutive chunks of
-one kind merged into one run, transparent runs left out. Kinds: `FULL` (every alpha 255) and
-`PARTIAL` (anything else that is not all 0).
+Columns are classified in chunks of `SPAN` (16) pixels aligned to column 0; a partial chunk
+gives up its leading and trailing transparent or opaque pixels (`MIN_TRIM` or more) to runs of
+their own, so an anti-aliased cutout's edge or a text stroke is partial only where it really is.
+Consecutive pieces of one kind are merged into one run, transparent runs left out. Kinds: `FULL`
+(every alpha 255) and `PARTIAL` (anything else that is not all 0).
 """
 
 import numpy as np
@@ -20,6 +22,7 @@ from numba import njit
 from native.config import NJIT
 
 SPAN = 16
+MIN_TRIM = 4      # opaque or transparent pixels at a partial chunk's ends worth a run of their own
 FULL = 1
 PARTIAL = 2
 
@@ -47,28 +50,80 @@ def _chunk_kind(alpha, first, count):
     return FULL if acc_and == 255 else PARTIAL
 
 
+@njit(inline="always", **NJIT)
+def _pixel_kind(alpha, x):
+    """0, FULL or PARTIAL for the one value alpha[x] (as `_chunk_kind`)."""
+    value = alpha[np.uint64(x)]
+    if value == 0:
+        return 0
+    if alpha.itemsize == 4:
+        value >>= 24
+    return FULL if value == 255 else PARTIAL
+
+
+@njit(inline="always", **NJIT)
+def _trimmed(alpha, first, count):
+    """A PARTIAL chunk's own runs: its leading and trailing pixels that are all transparent or all
+    opaque, when there are at least MIN_TRIM of them, are split off from the partial middle.
+    Returns (lead, trail, lead_kind, trail_kind): [first, lead) is lead_kind, [lead, trail) is
+    PARTIAL (possibly empty), [trail, first + count) is trail_kind."""
+    stop = first + count
+    lead_kind, lead = _pixel_kind(alpha, first), first
+    if lead_kind != PARTIAL:
+        while lead < stop and _pixel_kind(alpha, lead) == lead_kind:
+            lead += 1
+        if lead - first < MIN_TRIM:
+            lead = first
+    trail_kind, trail = _pixel_kind(alpha, stop - 1), stop
+    if trail_kind != PARTIAL:
+        while trail > lead and _pixel_kind(alpha, trail - 1) == trail_kind:
+            trail -= 1
+        if stop - trail < MIN_TRIM:
+            trail = stop
+    return lead, trail, lead_kind, trail_kind
+
+
+@njit(inline="always", **NJIT)
+def _extend(table, used, run_kind, run_start, at, kind):
+    """Continue the row's current run with pixels of `kind` from column `at` on, or close it
+    (transparent runs are not stored) and start a new one. Returns (used, run_kind, run_start)."""
+    if kind == run_kind:
+        return used, run_kind, run_start
+    if run_kind != 0:
+        table[used], table[used + 1], table[used + 2] = run_start, at, run_kind
+        used += 3
+    return used, kind, at
+
+
 @njit(**NJIT)
 def _fill(alpha2d):
     """The run table of a height x width plane of uint8 mask values or uint32 RGBA words."""
     height, width = alpha2d.shape
     chunks = (width + SPAN - 1) // SPAN
-    table = np.empty(height + 1 + 3 * height * chunks, np.int32)
+    table = np.empty(height + 1 + 9 * height * chunks, np.int32)   # <= 3 runs per chunk
     used = height + 1
     for y in range(height):
         table[y] = used
         row = alpha2d[y]
         run_kind, run_start = 0, 0
         for first in range(0, width, SPAN):
-            kind = _chunk_kind(row, first, min(SPAN, width - first))
-            if kind != run_kind:
-                if run_kind != 0:
-                    table[used], table[used + 1], table[used + 2] = run_start, first, run_kind
-                    used += 3
-                run_kind, run_start = kind, first
-        if run_kind != 0:
-            table[used], table[used + 1], table[used + 2] = run_start, width, run_kind
-            used += 3
-    table[height] = used
+            count = min(SPAN, width - first)
+            kind = _chunk_kind(row, first, count)
+            if kind != PARTIAL:
+                used, run_kind, run_start = _extend(table, used, run_kind, run_start, first, kind)
+                continue
+            lead, trail, lead_kind, trail_kind = _trimmed(row, first, count)
+            if lead > first:
+                used, run_kind, run_start = _extend(table, used, run_kind, run_start, first,
+                                                    lead_kind)
+            if trail > lead:
+                used, run_kind, run_start = _extend(table, used, run_kind, run_start, lead,
+                                                    PARTIAL)
+            if trail < first + count:
+                used, run_kind, run_start = _extend(table, used, run_kind, run_start, trail,
+                                                    trail_kind)
+        used, run_kind, run_start = _extend(table, used, run_kind, run_start, width, 0)
+        table[y + 1] = used
     return table[:used].copy()
 
 

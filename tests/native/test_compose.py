@@ -139,21 +139,39 @@ def test_wide_spans_mix_of_alpha(shape):
 # --- run tables, the Composer and the paths the camera scenes take -----------------------------
 
 def test_run_table_merges_chunks_and_leaves_out_transparent():
-    mask = np.zeros((4, 40), np.uint8)
-    mask[1, 3:20] = 255     # partial chunks 0 and 1: one PARTIAL run
+    mask = np.zeros((5, 40), np.uint8)
+    mask[1, 3:20] = 255     # chunk 0 keeps its 3 leading zeros (< MIN_TRIM), chunk 1 trims its tail
     mask[2] = 255           # one FULL run, the last chunk short
-    mask[3, 17] = 9         # chunk 1 partial, chunk 2 (32..39) full
+    mask[3, 17] = 9         # chunk 1 partial up to its trailing zeros, chunk 2 (32..39) full
     mask[3, 32:] = 255
+    mask[4, 8:24] = 128     # a soft edge: partial exactly where it is, opaque after it
+    mask[4, 24:] = 255
     table = run_table(mask)
-    assert [runs_of_row(table, y) for y in range(4)] == [
-        [], [(0, 32, PARTIAL)], [(0, 40, FULL)], [(16, 32, PARTIAL), (32, 40, FULL)]]
+    assert [runs_of_row(table, y) for y in range(5)] == [
+        [], [(0, 3, PARTIAL), (3, 20, FULL)], [(0, 40, FULL)], [(16, 18, PARTIAL), (32, 40, FULL)],
+        [(8, 24, PARTIAL), (24, 40, FULL)]]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from([0, 0, 0, 255, 255, 255, 1, 128, 254]), min_size=1, max_size=70))
+def test_run_table_runs_say_the_truth(values):
+    """Whatever the pattern, FULL runs hold only 255, every non-zero pixel lies in some run, and
+    runs are sorted and disjoint: the kernel copies FULL runs and skips what no run covers."""
+    mask = np.array([values], np.uint8)
+    runs = runs_of_row(run_table(mask), 0)
+    covered = np.zeros(len(values), bool)
+    for (start, stop, kind), following in zip(runs, runs[1:] + [(len(values), None, None)]):
+        assert start < stop <= following[0]
+        assert kind == PARTIAL or (mask[0, start:stop] == 255).all()
+        covered[start:stop] = True
+    assert not (mask[0][~covered]).any()
 
 
 def test_run_table_of_rgba_reads_premultiplied_alpha():
     rgba = np.zeros((1, 48, 4), np.uint8)
     rgba[0, 16:32] = (10, 20, 30, 255)
     rgba[0, 40] = (0, 0, 0, 1)          # colour 0 but alpha 1: not transparent
-    assert runs_of_row(run_table(rgba), 0) == [(16, 32, FULL), (32, 48, PARTIAL)]
+    assert runs_of_row(run_table(rgba), 0) == [(16, 32, FULL), (40, 41, PARTIAL)]
 
 
 def test_run_table_rejects_what_it_cannot_classify():
