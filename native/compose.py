@@ -43,7 +43,7 @@ from numba import njit, prange
 from native.config import BAND_ROWS, NJIT, NJIT_INLINE, NJIT_PARALLEL
 from native import spans
 from native.premultiply import div255
-from native.vector import lerp_rgb_pair
+from native.vector import ROW_LANES, lerp_rgb_pair, lerp_rows_16
 
 # Columns of `params`.
 SOURCE = 0            # index into sources (and words)
@@ -364,10 +364,14 @@ def _table_bounds(table, ty, t_first, n, t_mirror):
 
 @njit(**NJIT_INLINE)
 def _vertical_pass(vert, top, bottom, wy):
-    """vert = top * (2048 - wy) + bottom * wy over flattened source row pieces: the first,
-    vectorised half of a bilinear sample, kept in 11-bit fixed point."""
+    """vert = top * (2048 - wy) + bottom * wy over flattened source row pieces: the first half
+    of a bilinear sample, kept in 11-bit fixed point; 16 samples at a time in `native.vector`."""
     wt = WEIGHT_ONE - wy
-    for i in range(top.shape[0]):
+    n = top.shape[0]
+    body = n - n % ROW_LANES
+    for i in range(0, body, ROW_LANES):
+        lerp_rows_16(vert, top, bottom, i, wt, wy)
+    for i in range(body, n):
         vert[i] = np.int32(top[i]) * wt + np.int32(bottom[i]) * wy
 
 
