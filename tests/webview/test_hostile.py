@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from compositor.webview.bridge import MAX_PAYLOAD_CHARS
+from compositor.webview.bridge import MAX_CALL_ID_CHARS, MAX_PAYLOAD_CHARS
 from tests.webview.conftest import CAMERA_RGB, need_browser, wait_until
 
 # window.post(message, id, ms): post `message`, resolve with the apiResponse data for `id` (null: none in ms)
@@ -268,7 +268,7 @@ def test_generated_messages_are_answered_or_dropped_and_failures_leave_the_scene
                                                                                   extra):
     sdk, app, _ = hostile
     message = {**extra, "jsCallId": call_id, "apiName": api_name, "data": data}
-    usable = isinstance(call_id, str)
+    usable = isinstance(call_id, str) and 0 < len(call_id) <= MAX_CALL_ID_CHARS   # else dropped
     before, rejected = sdk.scene, sum(app.bridge.rejected.values())
     answer = post(app, message, call_id if usable else None, timeout_ms=5000 if usable else 0)
     if usable:
