@@ -24,8 +24,9 @@ How it stays near the memory-bandwidth floor:
   its one alpha plane (RGBA alpha, or the one mask of a camera frame), so transparent stretches
   cost nothing, opaque ones are plain copies and only partial ones are blended. A layer with two
   alpha planes classifies chunks of SPAN pixels of both while drawing.
-- Scaled layers (camera tiles) run a vectorised vertical pass over the source columns the row
-  needs into a small scratch row, then the horizontal taps; a cutout's run table bounds the
+- Scaled layers (camera tiles) run a vertical pass over the source columns the row needs into
+  a small int32 scratch row, then the horizontal taps; both are hand-written vector code
+  (`native.vector`: 16 columns, or two pixels, per step). A cutout's run table bounds the
   columns and keeps the masked formula to its anti-aliased edge.
 - Rows under an unmasked full-width RGB layer skip the layers below it and the background.
 - Work is split in bands of `BAND_ROWS` rows (prange). Inside a band layers are the outer loop:
