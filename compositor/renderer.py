@@ -8,6 +8,12 @@ Pacing: frame k is due at t0 + k/fps on the monotonic clock, so there is no drif
 it runs. When composing falls behind by one or more whole frame intervals the missed slots are
 counted as late and skipped; the loop never bursts to catch up.
 
+Phase lock: a camera and the loop both tick at about the rate, but from unrelated starts, so a
+camera frame could wait anywhere from 0 to a whole interval before it is composed: a random
+extra frame of latency per run. `PhaseLock` moves t0 so that frames are composed `margin` after
+the camera delivers them: once fully at the first camera frame, then by small steps that follow
+the camera's own clock without visible jumps in the output's spacing.
+
 Buffers: each view is composed into an array from a small pool. A frame is shared by every sink
 carrying its view, with a reference count; when the last sink is done the array goes back to the
 pool. The pool only grows while the queues fill, so a steady run allocates nothing per frame.
@@ -42,6 +48,12 @@ DEFAULT_FPS = 30.0
 QUEUE_DEPTH = 2
 # How long stop() waits for a sink to write what it has queued before giving up on it.
 DRAIN_TIMEOUT_S = 10.0
+# Phase lock: compose this long after a camera frame arrives (room for capture-thread jitter),
+# correcting this fraction of the phase error per new camera frame, by at most this much.
+LOCK_MARGIN_S = 0.005
+LOCK_GAIN = 0.25
+LOCK_MAX_STEP_S = 0.002
+LOCK_MAX_DRIFT = 0.005      # the most the lock may change the output's rate over a run (0.5%)
 
 
 class _BufferPool:
@@ -86,6 +98,44 @@ class _Frame:
             last = self._refs == 0
         if last:
             self._pool.release(self.pixels)
+
+
+class PhaseLock:
+    """Keeps the frame grid `margin` behind the camera's frames (see the module docstring).
+
+    `shift(meta, period)` returns how far to move the grid (seconds, positive: later) after a
+    frame composed from a camera frame captured at `meta.capture`. The error is taken modulo the
+    period, so a grid just before the next camera frame moves later, one just after moves
+    earlier. The first correction is whole (at most half a period, so output timestamps neither
+    collide nor leave a gap); later ones are steps of at most `max_step` that follow the
+    camera's clock, within a drift budget: over a run they move the grid by no more than
+    `max_drift` of the elapsed time (plus half a period), so a camera at an unrelated rate
+    (25 fps into a 30 fps output) cannot pull the output's rate off by more than that.
+    A repeated camera frame (a camera slower than the loop) or no camera changes nothing.
+    """
+
+    def __init__(self, margin: float = LOCK_MARGIN_S, gain: float = LOCK_GAIN,
+                 max_step: float = LOCK_MAX_STEP_S, max_drift: float = LOCK_MAX_DRIFT):
+        self.margin, self.gain, self.max_step, self.max_drift = margin, gain, max_step, max_drift
+        self._last_capture: float | None = None
+        self._since: float | None = None       # when the first correction was made
+        self.drift = 0.0                        # sum of the later corrections, seconds
+
+    def shift(self, meta: FrameMeta, period: float) -> float:
+        capture = meta.capture
+        if capture is None or capture == self._last_capture:
+            return 0.0
+        self._last_capture = capture
+        age = meta.compose_start - capture
+        error = (self.margin - age + period / 2) % period - period / 2    # in [-period/2, period/2)
+        if self._since is None:
+            self._since = meta.compose_start
+            return error
+        budget = self.max_drift * (meta.compose_start - self._since) + period / 2
+        step = max(-self.max_step, min(self.max_step, self.gain * error))
+        step = max(-budget - self.drift, min(budget - self.drift, step))
+        self.drift += step
+        return step
 
 
 _STOP = object()  # tells a sink worker to exit once it has written what is queued
@@ -143,13 +193,16 @@ class RenderLoop:
     returns the capture timestamp (`time.monotonic()`) of the camera frame it used, or None.
     Only views some sink carries are composed ("stream" when there is no sink, so the loop's
     own cost can be measured). The loop owns the sinks given to it: it opens them (if they
-    are not open yet) and closes them when they are removed or the loop is closed.
+    are not open yet) and closes them when they are removed or the loop is closed. With
+    `phase_lock` (the default) the frame grid follows the camera's frames (`PhaseLock`);
+    without it, frame k is due exactly at t0 + k/fps.
     """
 
     def __init__(self, compose: Compose, size: tuple[int, int], fps: float = DEFAULT_FPS,
                  sinks: Iterable[Sink] = (), *, queue_depth: int = QUEUE_DEPTH,
-                 on_frame: Callable[[int], None] | None = None):
+                 on_frame: Callable[[int], None] | None = None, phase_lock: bool = True):
         self._compose = compose
+        self.phase_lock = phase_lock      # follow the camera's frame phase (module docstring)
         self._size = check_size(size)
         self._fps = _check_fps(fps)
         if queue_depth < 1:
@@ -315,11 +368,13 @@ class RenderLoop:
 
     def _pace(self) -> None:
         period, t0, slot = 1.0 / self._fps, time.monotonic(), 0
+        lock = PhaseLock()
         while not self._stopping.is_set():
             if self._schedule_changed:
                 with self._lock:
                     self._schedule_changed = False
                     period, t0, slot = 1.0 / self._fps, time.monotonic(), 0
+                    lock = PhaseLock()
             due = t0 + slot * period
             if self._finished(due):
                 break
@@ -330,7 +385,9 @@ class RenderLoop:
                 continue  # re-check stop, schedule changes and the time
             late = int((now - due) / period)  # whole intervals missed: skip, never burst
             slot += late
-            self._render_frame(t0 + slot * period, late)
+            meta = self._render_frame(t0 + slot * period, late)
+            if self.phase_lock:
+                t0 += lock.shift(meta, period)
             slot += 1
 
     def _finished(self, due: float) -> bool:
@@ -338,7 +395,8 @@ class RenderLoop:
             return True
         return self._deadline is not None and due >= self._deadline
 
-    def _render_frame(self, due: float, late: int) -> None:
+    def _render_frame(self, due: float, late: int) -> FrameMeta:
+        """Compose every view carried by a sink, hand the frames out; the first view's timing."""
         with self._lock:
             workers, pool = self._workers, self._pool
         views = [view for view in VIEWS if any(w.sink.view == view for w in workers)] or ["stream"]
@@ -355,6 +413,7 @@ class RenderLoop:
         self._frames += 1
         if self.on_frame is not None:
             self.on_frame(index)
+        return frames[0].meta
 
     def _compose_view(self, view: str, due: float, pool: _BufferPool) -> _Frame:
         pixels = pool.acquire()

@@ -8,7 +8,8 @@ import av
 import pytest
 
 from compositor.errors import LayersValueError, SinkError
-from compositor.renderer import RenderLoop
+from compositor.renderer import LOCK_MARGIN_S, LOCK_MAX_STEP_S, PhaseLock, RenderLoop
+from compositor.stats import FrameMeta
 from compositor.sinks import FileSink, NullSink, Sink
 
 SIZE = (64, 48)
@@ -49,7 +50,8 @@ class Composer:
 
 def test_paced_at_target_fps_on_a_drift_free_schedule():
     sink = Recording()
-    with RenderLoop(Composer(), SIZE, fps=30, sinks=[sink], queue_depth=64) as loop:
+    # the pure grid: no phase lock (this Composer's "camera" captures as it composes)
+    with RenderLoop(Composer(), SIZE, fps=30, sinks=[sink], queue_depth=64, phase_lock=False) as loop:
         stats = loop.run(seconds=1.5)
     # 45 frames due; a loaded 2-core machine may skip some, never burst beyond the schedule.
     assert 30 <= stats.frames <= 46
@@ -169,7 +171,7 @@ def test_resize_composes_at_the_new_size_and_sinks_keep_theirs():
 
 def test_set_fps_changes_the_schedule():
     sink = Recording()
-    loop = RenderLoop(Composer(), SIZE, fps=10, sinks=[sink])
+    loop = RenderLoop(Composer(), SIZE, fps=10, sinks=[sink], phase_lock=False)
     loop.start()
     try:
         _wait_for(lambda: len(sink.metas) >= 2)
@@ -180,6 +182,85 @@ def test_set_fps_changes_the_schedule():
     last_gap = sink.metas[-1].due - sink.metas[-2].due
     assert last_gap == pytest.approx(0.01, abs=1e-6)
     assert loop.stats.target_fps == 100
+
+
+# -- phase lock: compose camera frames soon after they arrive ----------------------------------
+
+PERIOD = 1 / 30
+
+
+def _meta(start, capture):
+    return FrameMeta(0, "stream", start, start, start + 0.001, capture)
+
+
+def test_phase_lock_corrects_whole_once_then_in_small_steps_modulo_the_period():
+    lock = PhaseLock()
+    # a frame that waited 20 ms: the grid moves 15 ms earlier at once (age -> the 5 ms margin)
+    assert lock.shift(_meta(1.000, 0.980), PERIOD) == pytest.approx(LOCK_MARGIN_S - 0.020)
+    # the same camera frame again (a slower camera): nothing to learn
+    assert lock.shift(_meta(1.020, 0.980), PERIOD) == 0.0
+    # a frame 30 ms old means the next one is 3.3 ms away: move later, by one capped step
+    assert lock.shift(_meta(1.100, 1.070), PERIOD) == pytest.approx(LOCK_MAX_STEP_S)
+    # close to the margin: a fraction of the error
+    assert lock.shift(_meta(1.200, 1.1954), PERIOD) == pytest.approx(0.25 * (LOCK_MARGIN_S - 0.0046))
+    # no camera: nothing
+    assert lock.shift(_meta(1.300, None), PERIOD) == 0.0
+
+
+def test_phase_lock_cannot_pull_the_output_rate_off_a_camera_at_another_rate():
+    """A 25 fps camera into a 30 fps grid: ages never settle, the lock chases them, but over
+    10 s its corrections move the grid by at most 0.5% of the time plus half a period."""
+    lock, t0, total = PhaseLock(), 0.0, 0.0
+    for k in range(300):
+        start = t0 + k * PERIOD + total
+        capture = (start // 0.04) * 0.04 - 0.0005            # the newest 25 fps frame
+        total += lock.shift(_meta(start, capture), PERIOD)
+    assert abs(lock.drift) <= 0.005 * 10 + PERIOD / 2 + 1e-9
+
+
+class Camera:
+    """A camera thread publishing at `fps` from its own start, like cameras.base.Camera."""
+
+    def __init__(self, fps=30.0, phase=0.0):
+        self.capture, self._stop = None, threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(fps, phase), daemon=True)
+        self._thread.start()
+
+    def _run(self, fps, phase):
+        t0 = time.monotonic() + phase
+        k = 0
+        while not self._stop.is_set():
+            due = t0 + k / fps
+            time.sleep(max(0.0, due - time.monotonic()))
+            self.capture = time.monotonic()
+            k += 1
+
+    def close(self):
+        self._stop.set()
+        self._thread.join()
+
+
+@pytest.mark.parametrize("phase", [0.004, 0.020, 0.031])
+def test_render_loop_locks_onto_the_camera_phase(phase):
+    """Whatever the phase between camera and loop at start, after the first frame each camera
+    frame is composed within a few ms of arriving, and the output keeps its spacing."""
+    camera, sink = Camera(phase=phase), Recording()
+    def compose(out, view):
+        out[...] = 0
+        return camera.capture
+    try:
+        _wait_for(lambda: camera.capture is not None)
+        with RenderLoop(compose, SIZE, fps=30, sinks=[sink], queue_depth=64) as loop:
+            stats = loop.run(frames=45)
+    finally:
+        camera.close()
+    ages = sorted(m.compose_start - m.capture for m in sink.metas[15:])
+    # a loaded 2-core machine may oversleep now and then: the median frame is what must be fresh
+    assert ages[len(ages) // 2] < LOCK_MARGIN_S + 0.004, ages
+    gaps = [b.due - a.due for a, b in zip(sink.metas, sink.metas[1:])]
+    assert all(abs(gap - PERIOD) <= PERIOD / 2 + 1e-9 for gap in gaps[:1])      # the whole correction
+    assert all(abs(gap - PERIOD) <= LOCK_MAX_STEP_S + 1e-9 for gap in gaps[1:] if gap < 1.5 * PERIOD)
+    assert stats.frames == 45
 
 
 def test_compose_error_is_raised_from_run_and_sinks_are_closed():
