@@ -6,6 +6,9 @@ camera frame (cached by sequence number): deterministic, for tests and scripts t
 demand. Live mode hands each frame to that participant's own segmentation thread and takes the
 newest finished mask, so inference never blocks the render loop.
 
+Each participant gets its own stream of the segmenter (`Segmenter.stream()`: the model is shared,
+the temporal smoothing is not), so two people segmented in turn never bleed into each other's mask.
+
 A segmenter that fails is not fatal: that participant's video is drawn without background
 replacement (no mask at all, never a stale one), the failure is logged once, and the mask comes
 back by itself when the model works again (issue 8).
@@ -26,6 +29,7 @@ class PersonMasks:
         self.live = live
         self._cache: dict[str, tuple[int | None, np.ndarray | None, tuple[int, int]]] = {}
         self._threads: dict = {}          # participantUUID -> LiveSegmenter
+        self._streams: dict = {}          # participantUUID -> that participant's segmenter stream
         self._errors: dict[str, str] = {}  # participantUUID -> why its segmentation fails now
         self._blurred: tuple[int | None, np.ndarray] | None = None
 
@@ -41,7 +45,7 @@ class PersonMasks:
         if cached is not None and seq is not None and cached[0] == seq and cached[2] == rgb.shape[:2]:
             return cached[1]
         try:
-            mask = self.segmenter.segment(rgb)
+            mask = self._stream(uuid).segment(rgb)
         except Exception as error:   # noqa: BLE001 - a failing model must not stop the video
             mask = self._failed(uuid, error)
         else:
@@ -54,7 +58,7 @@ class PersonMasks:
 
         thread = self._threads.get(uuid)
         if thread is None:   # on_error: failures are reported here, per participant
-            thread = self._threads[uuid] = LiveSegmenter(self.segmenter, on_error=lambda error: None)
+            thread = self._threads[uuid] = LiveSegmenter(self._stream(uuid), on_error=lambda error: None)
         thread.submit(rgb, seq if seq is not None else 0)
         if thread.failing:                      # a stale mask would cut the wrong shape: none at all
             return self._failed(uuid, thread.last_error)
@@ -75,6 +79,7 @@ class PersonMasks:
         """A participant left: drop their cache and end their segmentation thread."""
         self._cache.pop(uuid, None)
         self._errors.pop(uuid, None)
+        self._streams.pop(uuid, None)
         thread = self._threads.pop(uuid, None)
         if thread is not None:
             thread.close()
@@ -83,6 +88,15 @@ class PersonMasks:
         for thread in list(self._threads.values()):
             thread.close()
         self._threads.clear()
+
+    def _stream(self, uuid: str):
+        """This participant's segmenter: a stream of the shared one when it has streams (the
+        real Segmenter), else the segmenter itself (stateless stand-ins in tests)."""
+        stream = self._streams.get(uuid)
+        if stream is None:
+            make = getattr(self.segmenter, "stream", None)
+            stream = self._streams[uuid] = make() if make is not None else self.segmenter
+        return stream
 
     def _failed(self, uuid: str, error: BaseException | None) -> None:
         if uuid not in self._errors:

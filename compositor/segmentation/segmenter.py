@@ -7,6 +7,7 @@ resolution (see `refine.py`). One Segmenter keeps the temporal state of one vide
 
 from __future__ import annotations
 
+import copy
 import threading
 
 import cv2
@@ -45,7 +46,7 @@ def _check_unit(name: str, value: float, low_open: bool) -> float:
 
 
 class Segmenter:
-    """Person segmentation for one video stream.
+    """Person segmentation for one video stream (`stream()` gives another, sharing the model).
 
     model: "landscape" (256x144, the default, for 16:9 video) or "general" (256x256, for square or
     portrait frames). threshold: the person probability that maps to alpha 128. softness: the width of
@@ -85,6 +86,14 @@ class Segmenter:
     @property
     def softness(self) -> float:
         return self._refiner.softness
+
+    def stream(self) -> "Segmenter":
+        """A segmenter for one more video stream: it shares this one's loaded model (and the lock
+        that serialises it) but keeps its own temporal history, so masks of two participants
+        segmented in turn never blend into each other."""
+        other = copy.copy(self)
+        other._smoother = TemporalSmoother(self._smoother.min_weight, self._smoother.gain)
+        return other
 
     def reset(self) -> None:
         """Drop the temporal history, e.g. when the camera changes."""

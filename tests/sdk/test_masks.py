@@ -55,3 +55,40 @@ def test_forget_and_close_end_live_threads():
     masks.close()
     masks.close()
     assert threading.active_count() == before
+
+
+class Streams:
+    """A segmenter with streams, like compositor.segmentation.Segmenter: each remembers whose
+    frames it saw."""
+
+    def __init__(self):
+        self.made, self.seen = [], []
+
+    def stream(self):
+        stream = Streams()
+        self.made.append(stream)
+        return stream
+
+    def segment(self, rgb):
+        self.seen.append(int(rgb[0, 0, 0]))
+        return np.full(rgb.shape[:2], 255, np.uint8)
+
+
+def test_each_participant_has_its_own_segmenter_stream_in_both_modes():
+    for live in (False, True):
+        segmenter = Streams()
+        masks = PersonMasks(segmenter, live=live)
+        for seq in range(1, 4):
+            for uuid, value in (("a", 1), ("b", 2)):
+                masks.mask(uuid, np.full((4, 6, 3), value, np.uint8), seq)
+        masks.close()
+        assert len(segmenter.made) == 2, live
+        seen = [set(stream.seen) for stream in segmenter.made]
+        if live:        # a live thread may be closed before it took a frame, never one of the other's
+            assert seen[0] <= {1} and seen[1] <= {2}, seen
+        else:
+            assert seen == [{1}, {2}]
+        masks.forget("a")
+        masks.mask("a", np.full((4, 6, 3), 1, np.uint8), 9)      # a new stream after leaving
+        masks.close()
+        assert len(segmenter.made) == 3

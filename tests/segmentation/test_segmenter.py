@@ -82,6 +82,25 @@ def test_reset_drops_the_history(astronaut_720p):
     np.testing.assert_array_equal(seg.segment(mirrored), Segmenter().segment(mirrored))
 
 
+def test_streams_share_the_model_but_not_the_history(astronaut_720p):
+    """Two participants segmented in turn (one stream each) get exactly the masks each would
+    get alone; through one shared history the second's mask would carry the first's."""
+    rng = np.random.default_rng(5)
+    mirrored = np.ascontiguousarray(astronaut_720p[:, ::-1])
+    def noisy(rgb):
+        return np.clip(rgb + rng.normal(0, 6, rgb.shape), 0, 255).astype(np.uint8)
+    frames_a = [noisy(astronaut_720p) for _ in range(3)]
+    frames_b = [noisy(mirrored) for _ in range(3)]
+    shared = Segmenter()
+    a, b = shared.stream(), shared.stream()
+    assert a._runtime is shared._runtime and a._smoother is not b._smoother
+    together = [(a.segment(fa), b.segment(fb)) for fa, fb in zip(frames_a, frames_b)]
+    alone_a, alone_b = Segmenter(), Segmenter()
+    for (mask_a, mask_b), fa, fb in zip(together, frames_a, frames_b):
+        np.testing.assert_array_equal(mask_a, alone_a.segment(fa))
+        np.testing.assert_array_equal(mask_b, alone_b.segment(fb))
+
+
 def test_opencv_dnn_fallback_gives_the_same_mask(astronaut_720p):
     fallback = Segmenter(backend="opencv-dnn")
     assert fallback.backend == "opencv-dnn"
