@@ -16,6 +16,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from compositor.fallback import name_card
 from compositor.layout import (DEFAULT_CAMERA_CANVAS, Rect, SourceWindow, corner_radius,
                                cutout_rect, fit_contain, source_window)
 from compositor.scene import (Cutout, ImageLayer, ParticipantLayer, RenderingContext, Scene, View,
@@ -36,6 +37,7 @@ class Sources:
     webview: np.ndarray | None = None             # HxWx4 premultiplied RGBA
     blurred_background: np.ndarray | None = None  # the local frame, blurred (virtual background blur)
     unsegmented: frozenset[str] = frozenset()     # participants whose segmentation fails right now
+    names: dict[str, str] = field(default_factory=dict)   # -> screen name, for those sending no video
 
 
 @dataclass(frozen=True)
@@ -197,7 +199,8 @@ class Compositor:
     def _participant(self, scene: Scene, sources: Sources, layer: ParticipantLayer):
         frame = sources.frames.get(layer.participant_uuid)
         if frame is None:
-            return              # not sending video: nothing drawn (avatar fallbacks are not emulated)
+            yield from self._name_card(scene, sources, layer)
+            return
         height, width = frame.shape[:2]
         fitted = fit_contain(width, height, layer.box)
         dest = cutout_rect(layer.cutout, fitted)
@@ -215,6 +218,18 @@ class Compositor:
             yield from self._my_video(scene, sources, frame, dest, window, mirror, dest_mask)
         else:
             yield DrawEntry(frame, dest, window, mirror, None, dest_mask)
+
+    def _name_card(self, scene: Scene, sources: Sources, layer: ParticipantLayer):
+        """Not sending video: the name card (`compositor.fallback`) where a 16:9 video would be,
+        through the same cutout (a 'person' cutout has nobody to cut out: the whole card)."""
+        name = sources.names.get(layer.participant_uuid)
+        if name is None:
+            return              # not in the meeting (left): nothing
+        cutout = Cutout.STANDARD if layer.cutout == Cutout.PERSON else layer.cutout
+        dest = cutout_rect(cutout, fit_contain(16, 9, layer.box))
+        card = name_card(name, dest.width, dest.height)
+        radius = corner_radius(cutout, scene.context.dpr)
+        yield DrawEntry(card, dest, full_window(card), dest_mask=cutout_mask(cutout, dest.width, dest.height, radius))
 
     def _my_video(self, scene, sources, frame, dest, window, mirror, dest_mask):
         """Camera -> virtual background -> video filter -> foreground, sharing one geometry."""

@@ -796,7 +796,7 @@ class ZoomSdk:
         scene = scene or self.scene
         client = self._client
         local = client.local_uuid
-        frames, seqs = {}, {}
+        frames, seqs, names = {}, {}, {}
         wanted = {layer.participant_uuid for layer in scene.layers if isinstance(layer, ParticipantLayer)}
         for uuid in wanted | {local}:
             participant = self.meeting.get(uuid)
@@ -805,6 +805,8 @@ class ZoomSdk:
                 frames[uuid], seqs[uuid] = frame.rgb, getattr(frame, "seq", None)
                 if uuid == local:
                     client.last_capture_time = getattr(frame, "timestamp", None)
+            elif participant is not None:
+                names[uuid] = participant.screen_name      # no video: drawn as a name card
         masks = {uuid: client.masks.mask(uuid, frames[uuid], seqs[uuid])
                  for uuid in self._needs_mask(scene) if uuid in frames}
         webview = None
@@ -815,7 +817,7 @@ class ZoomSdk:
         if background is not None and background.blur and local in frames:
             blurred = client.masks.blurred(frames[local], seqs[local])
         return Sources(local_uuid=local, frames=frames, masks=masks, webview=webview, blurred_background=blurred,
-                       unsegmented=frozenset(client.masks.errors))
+                       unsegmented=frozenset(client.masks.errors), names=names)
 
     def _needs_mask(self, scene: Scene) -> set[str]:
         if self._client.segmenter is None:
