@@ -439,6 +439,74 @@ def _scaled_rgb_runs(orow, vert, x0, first, second, weight, mask_row, table, ty,
                                     mask_row[start:stop], d_mirror)
 
 
+@njit(**NJIT_INLINE)
+def _runs_extent(table, row0, row1, lo, hi):
+    """The source columns within lo..hi-1 where a mask's rows row0 or row1 have any run (are not
+    transparent), as (start, stop); start >= stop when both rows are empty there."""
+    start, stop = hi, lo
+    for row in (row0, row1):
+        for r in range(table[row], table[row + 1], 3):
+            a, b = max(table[r], lo), min(table[r + 1], hi)
+            if a < b:
+                start, stop = min(start, a), max(stop, b)
+    return start, stop
+
+
+@njit(**NJIT_INLINE)
+def _taps_within(first, second, k_lo, k_hi, lo, hi, channels):
+    """The k range within k_lo..k_hi-1 whose taps touch source columns lo..hi-1: taps are
+    monotonic in k (decreasing when mirrored), so two binary searches."""
+    ascending = first[k_lo] <= first[k_hi - 1]
+    a, b = k_lo, k_hi                   # first k whose taps reach lo (ascending) or stay below hi
+    while a < b:
+        mid = (a + b) // 2
+        if (second[mid] // channels >= lo) if ascending else (first[mid] // channels < hi):
+            b = mid
+        else:
+            a = mid + 1
+    start = a
+    a, b = start, k_hi                  # first k whose taps lie wholly past the columns
+    while a < b:
+        mid = (a + b) // 2
+        if (first[mid] // channels >= hi) if ascending else (second[mid] // channels < lo):
+            b = mid
+        else:
+            a = mid + 1
+    return start, a
+
+
+@njit(**NJIT_INLINE)
+def _scaled_rgb_under_mask(dst, vert, first, second, weight, vmask, mask, mirror, has_dmask,
+                           row_mask):
+    """A scaled RGB row under a source mask (a person cutout in a tile), times the destination
+    mask if any. First the row's own mask, one byte per pixel, into `row_mask`; then runs of it:
+    all 0 skipped, all 255 through the vector interpolation, the rest blended per pixel. A
+    person mask is mostly 0 or 255, so most pixels take the fast paths."""
+    n = first.shape[0]
+    for k in range(n):
+        wx = weight[k]
+        m = (vmask[_u(first[k] // 3)] * (WEIGHT_ONE - wx) + vmask[_u(second[k] // 3)] * wx
+             + ROUND_2D) >> (2 * WEIGHT_BITS)
+        if has_dmask:
+            m = div255(m * np.int32(mask[_u(n - 1 - k if mirror else k)]))
+        row_mask[k] = m
+    run_kind, run_lo = SKIP, 0
+    for lo in range(0, n + SPAN, SPAN):
+        kind = SKIP
+        if lo < n:
+            count = min(SPAN, n - lo)
+            m_or, m_and = _or_and(row_mask, lo, count, 255)
+            kind = SKIP if m_or == 0 else (COPY if m_and == 255 else MASKED)
+        if kind != run_kind or lo >= n:
+            a, b = run_lo, min(lo, n)
+            if run_kind == COPY:
+                _interpolate_rgb(dst[3 * a:3 * b], vert, first[a:b], second[a:b], weight[a:b])
+            elif run_kind == MASKED:
+                _interpolate_rgb_masked(dst[3 * a:3 * b], vert, first[a:b], second[a:b],
+                                        weight[a:b], row_mask[a:b], False)
+            run_kind, run_lo = kind, lo
+
+
 @njit(**NJIT)
 def _horizontal_any(dst, vert, channels, first, second, weight, vmask, has_smask,
                     mask, mirror, has_dmask):
@@ -474,8 +542,8 @@ def _horizontal_any(dst, vert, channels, first, second, weight, vmask, has_smask
 
 
 @njit(**NJIT_INLINE)
-def _scaled_row(orow, p, y, x0, x1, src, sflat, smask, has_smask, dmask, dmask_table, has_dmask,
-                first, second, weight, vert, vmask):
+def _scaled_row(orow, p, y, x0, x1, src, sflat, smask, smask_table, has_smask, dmask, dmask_table,
+                has_dmask, first, second, weight, vert, vmask, row_mask):
     """Draw canvas row y, columns x0..x1-1, of a scaled layer: a vertical pass over the source
     columns the visible taps need into `vert` (11-bit fixed point), then horizontal taps from it;
     one rounding for both axes. `first/second/weight` (from `column_taps`) are indexed from x0;
@@ -499,11 +567,24 @@ def _scaled_row(orow, p, y, x0, x1, src, sflat, smask, has_smask, dmask, dmask_t
     lo = min(first[k_lo], first[k_hi - 1]) // channels
     hi = max(second[k_lo], second[k_hi - 1]) // channels + 1
     row_len = src.shape[1] * channels
+    if has_smask and channels == 3:
+        # A person in a tile: only pixels whose taps touch the mask's runs on these two rows
+        # can show, and they sample only those columns and one beside them.
+        s_lo, s_hi = _runs_extent(smask_table, r0, r1, lo, hi)
+        if s_lo >= s_hi:
+            return
+        lo, hi = max(lo, s_lo - 1), min(hi, s_hi + 1)
+        k_lo, k_hi = _taps_within(first, second, k_lo, k_hi, s_lo, s_hi, 3)
+        if k_lo >= k_hi:
+            return
+        if has_dmask:         # the cutout's row was cut to the old k_lo..k_hi: cut it again
+            m_lo = d_first + (n - k_hi if d_mirror else k_lo)
+            mask = dmask[y - dy][m_lo:m_lo + k_hi - k_lo]
+    if has_smask:
+        _vertical_pass(vmask[lo:hi], smask[r0][lo:hi], smask[r1][lo:hi], wy)
     _vertical_pass(vert[channels * lo:channels * hi],
                    sflat[r0 * row_len + channels * lo:r0 * row_len + channels * hi],
                    sflat[r1 * row_len + channels * lo:r1 * row_len + channels * hi], wy)
-    if has_smask:
-        _vertical_pass(vmask[lo:hi], smask[r0][lo:hi], smask[r1][lo:hi], wy)
     dst = orow[3 * (x0 + k_lo):3 * (x0 + k_hi)]
     taps = first[k_lo:k_hi], second[k_lo:k_hi], weight[k_lo:k_hi]
     if channels == 3 and not has_smask and not has_dmask:
@@ -511,6 +592,9 @@ def _scaled_row(orow, p, y, x0, x1, src, sflat, smask, has_smask, dmask, dmask_t
     elif channels == 3 and not has_smask:
         _scaled_rgb_runs(orow, vert, x0, first, second, weight, dmask[y - dy], dmask_table,
                          y - dy, d_first, n, d_mirror)
+    elif channels == 3:
+        _scaled_rgb_under_mask(dst, vert, taps[0], taps[1], taps[2], vmask, mask, d_mirror,
+                               has_dmask, row_mask[:k_hi - k_lo])
     else:
         _horizontal_any(dst, vert, channels, taps[0], taps[1], taps[2], vmask, has_smask,
                         mask, d_mirror, has_dmask)
@@ -596,9 +680,9 @@ def compose_rows(out, params, sources, words, source_runs, masks, mask_runs, bac
                 _identity_row(orow, p, y, x0, x1, src, sflat, wsrc, src_table, smask, smask_table,
                               smask_index >= 0, dmask, dmask_table, dmask_index >= 0, scratch)
             else:
-                _scaled_row(orow, p, y, x0, x1, src, sflat, smask, smask_index >= 0, dmask,
-                            dmask_table, dmask_index >= 0, first[i], second[i], weight[i],
-                            vert, vmask)
+                _scaled_row(orow, p, y, x0, x1, src, sflat, smask, smask_table, smask_index >= 0,
+                            dmask, dmask_table, dmask_index >= 0, first[i], second[i], weight[i],
+                            vert, vmask, scratch)
 
 
 @njit(**NJIT)

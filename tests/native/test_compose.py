@@ -271,6 +271,30 @@ def test_scaled_rgb_rows_of_every_width_leave_their_neighbours_alone(mirror):
     _both(12, x + 1, np.array(params), [cam], clear=False)
 
 
+@pytest.mark.parametrize("mirror", [False, True])
+def test_scaled_tiles_with_person_masks_match_reference(mirror):
+    """Immersive tiles with a 'person' cutout: the source mask scaled with the frame, rows where
+    it is empty skipped, only the pixels near its runs sampled; with and without a circle
+    cutout on top, shrunk, enlarged, mirrored and clipped at the canvas edges."""
+    rng = np.random.default_rng(21)
+    cam = rng.integers(0, 256, (72, 128, 3), np.uint8)
+    person = np.zeros((72, 128), np.uint8)
+    person[20:, 30:100] = _structured_mask(rng, 52, 70)              # empty top rows and sides
+    person[5:12, 60:64] = 255                                         # a thin hard-edged island
+    yy, xx = np.mgrid[0:34, 0:60]
+    circle = np.clip((17 - np.hypot(xx + 0.5 - 30, yy + 0.5 - 17)) * 255 + 128, 0, 255).astype(np.uint8)
+    params = np.array([
+        layer_params(0, (3, 2, 60, 34), source_shape=cam.shape, mirror=mirror, source_mask=0),
+        layer_params(0, (70, 2, 60, 34), source_shape=cam.shape, mirror=mirror, source_mask=0,
+                     dest_mask=1, dest_mask_mirror=mirror),
+        layer_params(0, (-30, 40, 200, 112), window=(10, 4, 100, 60), mirror=mirror,
+                     source_mask=0),
+        layer_params(0, (100, 50, 60, 34), source_shape=cam.shape, mirror=mirror, source_mask=0,
+                     dest_mask=1),
+    ])
+    _both(120, 140, params, [cam], [person, circle], background=(9, 8, 7))
+
+
 def test_opaque_layer_hides_what_is_below_it_row_by_row():
     """Rows a full-width opaque layer covers skip the background and the layers under it; rows it
     leaves uncovered still show them."""
