@@ -21,7 +21,7 @@ import numpy as np
 
 from benchmarks import contenders as contenders_package
 from benchmarks.bandwidth import Floor, copy_bandwidth, floor
-from benchmarks.scenes import SCENES, BenchScene
+from benchmarks.scenes import ALL_SCENES, SCENES, BenchScene
 
 DEFAULT_FRAMES = 200  # issue 2: "median and p99 compose time over at least 200 frames"
 DEFAULT_WARMUP = 10  # frames run before timing: caches, thread pools and pipelines settle
@@ -135,7 +135,7 @@ def run(scene_names: Iterable[str] | None = None, contender_keys: Iterable[str] 
         chosen = [contender for contender in chosen if contender.key in wanted]
     results = []
     for scene_name in scene_names or SCENES:
-        scene = SCENES[scene_name](scale)
+        scene = ALL_SCENES[scene_name](scale)
         result = SceneResult(scene_name, floor(scene, copy_bandwidth()))
         for contender in chosen:
             if contender.skipped:

@@ -18,7 +18,7 @@ quick tests; the benchmark figures are only meaningful at ``scale=1``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable
 
 import numpy as np
@@ -123,9 +123,25 @@ def immersive_1080p(scale: float = 1.0) -> BenchScene:
     return BenchScene("immersive-1080p", W, H, layers)
 
 
+def immersive_1080p_person(scale: float = 1.0) -> BenchScene:
+    """immersive-1080p with 'person' cutouts instead of circles: each participant drawn through a
+    soft person mask scaled with the frame (issue 2 sets no target for it; `--scene` runs it)."""
+    scene = immersive_1080p(scale)
+    mask = person_mask(scene.layers[1].frames[0].shape[0], scene.layers[1].frames[0].shape[1])
+    layers = tuple(replace(layer, cutout=None, mask=mask) if layer.name.startswith("participant")
+                   else layer for layer in scene.layers)
+    return BenchScene("immersive-1080p-person", scene.width, scene.height, layers)
+
+
+# The reference scenes: what `layers bench` runs by default and issue 2's targets are set on.
 SCENES: dict[str, Callable[..., BenchScene]] = {
     "camera-720p": camera_720p,
     "immersive-1080p": immersive_1080p,
+}
+# Further scenes, measured only when named (`layers bench --scene NAME`).
+ALL_SCENES: dict[str, Callable[..., BenchScene]] = {
+    **SCENES,
+    "immersive-1080p-person": immersive_1080p_person,
 }
 
 

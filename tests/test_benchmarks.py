@@ -11,7 +11,7 @@ import pytest
 from benchmarks import bandwidth, harness, report
 from benchmarks.bandwidth import Floor
 from benchmarks.harness import Measurement, SceneResult
-from benchmarks.scenes import SCENES, BenchLayer, BenchScene, camera_720p, immersive_1080p
+from benchmarks.scenes import ALL_SCENES, SCENES, BenchLayer, BenchScene, camera_720p, immersive_1080p
 from compositor.cli import main
 
 TINY = 0.1  # 128x72 and 192x108 canvases: every contender runs in milliseconds
@@ -51,9 +51,9 @@ def test_immersive_scene_is_a_grid_of_circles():
     assert len(rects) == 9  # no two tiles overlap exactly
 
 
-@pytest.mark.parametrize("name", SCENES)
+@pytest.mark.parametrize("name", ALL_SCENES)
 def test_scenes_are_reproducible(name):
-    first, second = SCENES[name](TINY), SCENES[name](TINY)
+    first, second = ALL_SCENES[name](TINY), ALL_SCENES[name](TINY)
     for a, b in zip(first.layers, second.layers):
         assert all(np.array_equal(x, y) for x, y in zip(a.frames, b.frames))
     camera = next(layer for layer in first.layers if layer.per_frame)
@@ -83,7 +83,7 @@ def test_numpy_contender_golden_pixels():
     assert out.tolist() == [[[0, 0, 255], [0, 0, 0]]]  # only the blue half lands, on black
 
 
-@pytest.mark.parametrize("name", SCENES)
+@pytest.mark.parametrize("name", ALL_SCENES)
 @pytest.mark.parametrize("contender", CONTENDERS, ids=[c.key for c in CONTENDERS])
 def test_contender_agrees_with_numpy(contender, name):
     """Two frames of the tiny scene, within rounding and resampler differences of numpy's.
@@ -96,7 +96,7 @@ def test_contender_agrees_with_numpy(contender, name):
         pytest.skip(contender.skipped)
     from benchmarks.contenders import numpy as numpy_contender
 
-    scene = SCENES[name](TINY)
+    scene = ALL_SCENES[name](TINY)
     expected = numpy_contender.prepare(scene, 1)
     compose = contender.module.prepare(scene, 2)
     try:

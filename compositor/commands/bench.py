@@ -33,7 +33,8 @@ if (_CHECKOUT / "benchmarks" / "harness.py").exists() and str(_CHECKOUT) not in 
 def register(subparsers) -> None:
     parser = subparsers.add_parser("bench", help="race the compositor against Pillow, OpenCV, FFmpeg, ...",
                                    description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--scene", help="camera-720p or immersive-1080p (default: both)")
+    parser.add_argument("--scene", help="camera-720p or immersive-1080p (default: both), or "
+                                        "immersive-1080p-person (participants in person cutouts)")
     parser.add_argument("--frames", type=int, default=200, help="timed frames per row (default 200)")
     parser.add_argument("--warmup", type=int, default=10, help="untimed frames before timing (default 10)")
     parser.add_argument("--contenders", help="comma-separated module names, e.g. kernel,pillow (default: all)")
@@ -53,9 +54,9 @@ def register(subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from benchmarks import harness, report
-    from benchmarks.scenes import SCENES
+    from benchmarks.scenes import ALL_SCENES, SCENES
 
-    scenes = _scenes(args.scene, SCENES)
+    scenes = _scenes(args.scene, SCENES, ALL_SCENES)
     contenders = _contenders(args.contenders, harness.contender_keys())
     if args.frames < 1:
         raise LayersValueError(f"--frames must be at least 1, got {args.frames}")
@@ -115,9 +116,9 @@ def _pipeline_and_segmentation(args: argparse.Namespace) -> dict:
     return extra
 
 
-def _scenes(name: str | None, known) -> list[str]:
+def _scenes(name: str | None, default, known) -> list[str]:
     if name is None:
-        return list(known)
+        return list(default)
     if name not in known:
         raise LayersValueError(f"unknown scene {name!r}: choose from {', '.join(known)}")
     return [name]
