@@ -22,6 +22,7 @@ import functools
 import json
 import logging
 import math
+import os
 import threading
 import time
 import uuid as uuidlib
@@ -239,6 +240,16 @@ class ZoomSdk:
 
     def _local(self):
         return self.meeting.get(self._client.local_uuid)
+
+    @property
+    def base_dir(self) -> str | None:
+        """The directory local fileUrl paths resolve in and may not leave (None: the working
+        directory). `layers app` sets it to the app's directory unless it was given."""
+        return self._client.base_dir
+
+    @base_dir.setter
+    def base_dir(self, path: str | os.PathLike | None) -> None:
+        self._client.base_dir = None if path is None else str(path)
 
     @property
     def last_capture_time(self) -> float | None:

@@ -91,9 +91,8 @@ class WebApp:
                                    f"{text!r} is none of these")
         # the page's local fileUrl paths resolve in the app's directory and may not leave it (not the
         # working directory, which may hold anything), unless whoever built the sdk chose a directory
-        client = self.sdk._client
-        if client.base_dir is None:
-            client.base_dir = str(self.server.root)
+        if self.sdk.base_dir is None:
+            self.sdk.base_dir = self.server.root
         return self.server.url
 
     # -- thread plumbing -----------------------------------------------------------------------

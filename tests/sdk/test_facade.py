@@ -423,6 +423,18 @@ def test_virtual_background_from_file_url_is_1280_wide(make_sdk, tmp_path):
     assert sdk.scene.my_video.background.pixels.shape == (800, 1280, 4)
 
 
+def test_base_dir_can_be_set_after_construction_and_relative_file_urls_resolve_in_it(make_sdk, tmp_path):
+    from PIL import Image
+    Image.new("RGB", (64, 40), (10, 20, 30)).save(tmp_path / "bg.png")
+    sdk = make_sdk(segmenter=MaskSegmenter())
+    assert sdk.base_dir is None
+    sdk.base_dir = tmp_path                       # what `layers app` does with the app's directory
+    assert sdk.base_dir == str(tmp_path)
+    run(sdk.setVirtualBackground({"fileUrl": "bg.png"}))
+    assert sdk.scene.my_video.background.pixels.shape == (800, 1280, 4)
+    assert_rejected(sdk, sdk.setVirtualBackground({"fileUrl": "../bg.png"}), Code.FILE_URL_FAILED)
+
+
 def test_virtual_foreground_set_remove(make_sdk):
     sdk = make_sdk()
     assert_rejected(sdk, sdk.removeVirtualForeground(), Code.IMAGE_SET_REMOVE_FAILED)
