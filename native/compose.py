@@ -17,7 +17,10 @@ Per pixel, with the source sampled as premultiplied (c, a) and the mask m (255 w
     out = round((c * m * 255 + out * (255 * 255 - a * m)) / (255 * 255))
 one rounding per layer, which is exactly 8-bit premultiplied "over" with correct rounding.
 Scaling is bilinear by index math (pixel centres aligned, edges clamped to the source), with
-11-bit weights and a single rounding after both axes; mirroring reflects the index.
+11-bit weights and a single rounding after both axes; mirroring reflects the index. A scaled
+layer's colour is rounded to 8 bits before the blend, its alpha and mask coverage are not
+(`_coverage`), so its error before the final rounding stays under one level and each layer
+lands within 1 of the float64 reference (tests/reference.py).
 
 How it stays near the memory-bandwidth floor:
 - 1:1 layers (the camera-mode scene) are drawn as runs: a row's runs come from the run table of
@@ -475,75 +478,115 @@ def _taps_within(first, second, k_lo, k_hi, lo, hi, channels):
     return start, a
 
 
+COVER_BITS = 16                       # a sampled mask's coverage in 1/65536: 0..COVER_ONE
+COVER_ONE = 1 << COVER_BITS
+INV_FULL = 66051                      # 2**32 / 65025, rounded up
+INV_SHIFT = 32 + 2 * WEIGHT_BITS - COVER_BITS
+
+
+@njit(**NJIT_INLINE)
+def _coverage(sampled, d):
+    """A pixel's coverage (0..COVER_ONE) from its bilinear source-mask sample (`sampled`, up to
+    255 << 22) times its destination mask byte d, kept to 16 bits rather than rounded to 8:
+    rounding the sample, then the product, then blending would add up to more than a level.
+    m * d * 2**16 / (65025 * 2**22) as a multiply and a shift: 66051 / 2**32 is 1 / 65025 within
+    2.4e-7, just above it, so full coverage comes out as COVER_ONE after the clamp. (Scalars
+    only: an array argument would be reference-counted per pixel, atomically, and two threads
+    counting on the same mask array slow each other down.)"""
+    return np.int64(min(COVER_ONE, (sampled * d * INV_FULL + (1 << (INV_SHIFT - 1))) >> INV_SHIFT))
+
+
+@njit(**NJIT_INLINE)
+def _interpolate_rgb_covered(dst, vert, first, second, weight, coverage):
+    """Scaled RGB under a 16-bit coverage per pixel: out = c * cov + out * (1 - cov), rounded
+    once (the soft edge of a person in a tile)."""
+    for k in range(first.shape[0]):
+        cover = np.int64(coverage[k])
+        if cover == 0:
+            continue
+        j0, j1 = _u(first[k]), _u(second[k])
+        wx = weight[k]
+        keep = COVER_ONE - cover
+        for c in range(3):
+            v = vert[j0 + _u(c)]
+            sample = (v * WEIGHT_ONE + (vert[j1 + _u(c)] - v) * wx + ROUND_2D) >> (2 * WEIGHT_BITS)
+            dst[3 * k + c] = (sample * cover + np.int64(dst[3 * k + c]) * keep
+                              + COVER_ONE // 2) >> COVER_BITS
+
+
 @njit(**NJIT_INLINE)
 def _scaled_rgb_under_mask(dst, vert, first, second, weight, vmask, mask, mirror, has_dmask,
-                           row_mask):
+                           coverage):
     """A scaled RGB row under a source mask (a person cutout in a tile), times the destination
-    mask if any. First the row's own mask, one byte per pixel, into `row_mask`; then runs of it:
-    all 0 skipped, all 255 through the vector interpolation, the rest blended per pixel. A
+    mask if any. First the row's coverage per pixel (`_coverage`) into `coverage`; then runs of
+    it: none skipped, full through the vector interpolation, the rest blended per pixel. A
     person mask is mostly 0 or 255, so most pixels take the fast paths."""
     n = first.shape[0]
     for k in range(n):
         wx = weight[k]
-        m = (vmask[_u(first[k] // 3)] * (WEIGHT_ONE - wx) + vmask[_u(second[k] // 3)] * wx
-             + ROUND_2D) >> (2 * WEIGHT_BITS)
-        if has_dmask:
-            m = div255(m * np.int32(mask[_u(n - 1 - k if mirror else k)]))
-        row_mask[k] = m
+        sampled = (np.int64(vmask[_u(first[k] // 3)]) * (WEIGHT_ONE - wx)
+                   + np.int64(vmask[_u(second[k] // 3)]) * wx)
+        d = np.int64(mask[_u(n - 1 - k if mirror else k)]) if has_dmask else np.int64(255)
+        coverage[k] = _coverage(sampled, d)
     run_kind, run_lo = SKIP, 0
     for lo in range(0, n + SPAN, SPAN):
         kind = SKIP
         if lo < n:
-            count = min(SPAN, n - lo)
-            m_or, m_and = _or_and(row_mask, lo, count, 255)
-            kind = SKIP if m_or == 0 else (COPY if m_and == 255 else MASKED)
+            any_cover, all_full = 0, True
+            for k in range(lo, min(lo + SPAN, n)):
+                any_cover |= coverage[k]
+                all_full &= coverage[k] == COVER_ONE
+            kind = SKIP if any_cover == 0 else (COPY if all_full else MASKED)
         if kind != run_kind or lo >= n:
             a, b = run_lo, min(lo, n)
             if run_kind == COPY:
                 _interpolate_rgb(dst[3 * a:3 * b], vert, first[a:b], second[a:b], weight[a:b])
             elif run_kind == MASKED:
-                _interpolate_rgb_masked(dst[3 * a:3 * b], vert, first[a:b], second[a:b],
-                                        weight[a:b], row_mask[a:b], False)
+                _interpolate_rgb_covered(dst[3 * a:3 * b], vert, first[a:b], second[a:b],
+                                         weight[a:b], coverage[a:b])
             run_kind, run_lo = kind, lo
+
+
+# out = c * cov + out * (1 - a * cov) for premultiplied (c, a): a kept unrounded (in 1/2**22),
+# cov in 1/2**16, so the denominator is 255 * 2**38 and the numerator stays under 2**55.
+RGBA_ONE = 255 << (2 * WEIGHT_BITS + COVER_BITS)
 
 
 @njit(**NJIT)
 def _horizontal_any(dst, vert, channels, first, second, weight, vmask, has_smask,
                     mask, mirror, has_dmask):
-    """Any scaled source (RGBA, a source mask in `vmask`): the general per-pixel formula."""
+    """Scaled premultiplied RGBA, under masks or not: colour samples rounded to 8 bits, alpha
+    and coverage kept finer, one rounding of the result (so the error stays under a level)."""
     n = first.shape[0]
     for k in range(n):
-        m = np.int32(255)
-        if has_dmask:
-            m = np.int32(mask[_u(n - 1 - k if mirror else k)])
-            if m == 0:
-                continue
         j0, j1 = _u(first[k]), _u(second[k])
         wx = weight[k]
         wl = WEIGHT_ONE - wx
-        if has_smask:
-            i0, i1 = first[k] // channels, second[k] // channels
-            ms = (vmask[_u(i0)] * wl + vmask[_u(i1)] * wx + ROUND_2D) >> (2 * WEIGHT_BITS)
-            m = div255(m * ms)
-            if m == 0:
+        cover = np.int64(COVER_ONE)
+        if has_smask or has_dmask:
+            d = np.int64(mask[_u(n - 1 - k if mirror else k)]) if has_dmask else np.int64(255)
+            sampled = np.int64(255 << (2 * WEIGHT_BITS))
+            if has_smask:
+                sampled = (np.int64(vmask[_u(first[k] // channels)]) * wl
+                           + np.int64(vmask[_u(second[k] // channels)]) * wx)
+            cover = _coverage(sampled, d)
+            if cover == 0:
                 continue
-        a = np.int32(255)
-        if channels == 4:
-            a = (vert[j0 + _u(3)] * wl + vert[j1 + _u(3)] * wx + ROUND_2D) >> (2 * WEIGHT_BITS)
-            if a == 0:
-                continue
-        c0 = (vert[j0] * wl + vert[j1] * wx + ROUND_2D) >> (2 * WEIGHT_BITS)
-        c1 = (vert[j0 + _u(1)] * wl + vert[j1 + _u(1)] * wx + ROUND_2D) >> (2 * WEIGHT_BITS)
-        c2 = (vert[j0 + _u(2)] * wl + vert[j1 + _u(2)] * wx + ROUND_2D) >> (2 * WEIGHT_BITS)
-        if channels == 3:
-            _blend_rgb(dst, k, c0, c1, c2, m)
-        else:
-            _blend_rgba(dst, k, c0, c1, c2, a, m)
+        alpha = np.int64(vert[j0 + _u(3)]) * wl + np.int64(vert[j1 + _u(3)]) * wx   # 255 << 22 max
+        if alpha == 0:
+            continue
+        keep = RGBA_ONE - alpha * cover
+        for c in range(3):
+            sample = (np.int64(vert[j0 + _u(c)]) * wl + np.int64(vert[j1 + _u(c)]) * wx
+                      + ROUND_2D) >> (2 * WEIGHT_BITS)
+            value = (sample * cover * (255 << (2 * WEIGHT_BITS)) + np.int64(dst[3 * k + c]) * keep
+                     + RGBA_ONE // 2) // RGBA_ONE
+            dst[3 * k + c] = min(255, value)
 
 
 @njit(**NJIT_INLINE)
 def _scaled_row(orow, p, y, x0, x1, src, sflat, smask, smask_table, has_smask, dmask, dmask_table,
-                has_dmask, first, second, weight, vert, vmask, row_mask):
+                has_dmask, first, second, weight, vert, vmask, coverage):
     """Draw canvas row y, columns x0..x1-1, of a scaled layer: a vertical pass over the source
     columns the visible taps need into `vert` (11-bit fixed point), then horizontal taps from it;
     one rounding for both axes. `first/second/weight` (from `column_taps`) are indexed from x0;
@@ -594,7 +637,7 @@ def _scaled_row(orow, p, y, x0, x1, src, sflat, smask, smask_table, has_smask, d
                          y - dy, d_first, n, d_mirror)
     elif channels == 3:
         _scaled_rgb_under_mask(dst, vert, taps[0], taps[1], taps[2], vmask, mask, d_mirror,
-                               has_dmask, row_mask[:k_hi - k_lo])
+                               has_dmask, coverage[:k_hi - k_lo])
     else:
         _horizontal_any(dst, vert, channels, taps[0], taps[1], taps[2], vmask, has_smask,
                         mask, d_mirror, has_dmask)
@@ -644,6 +687,7 @@ def compose_rows(out, params, sources, words, source_runs, masks, mask_runs, bac
     `covering_layers`."""
     width = out.shape[1]
     scratch = np.empty(width, np.uint8)
+    coverage = np.empty(width, np.int32)                # see _scaled_rgb_under_mask
     vert = np.zeros(scratch_width * 4 + 8, np.int32)   # + a padding column, see _interpolate_rgb
     vmask = np.empty(scratch_width, np.int32)
     # Rows are slices of flat views: numba's reshape goes through a C helper, tens of ns a call.
@@ -682,7 +726,7 @@ def compose_rows(out, params, sources, words, source_runs, masks, mask_runs, bac
             else:
                 _scaled_row(orow, p, y, x0, x1, src, sflat, smask, smask_table, smask_index >= 0,
                             dmask, dmask_table, dmask_index >= 0, first[i], second[i], weight[i],
-                            vert, vmask, scratch)
+                            vert, vmask, coverage)
 
 
 @njit(**NJIT)

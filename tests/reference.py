@@ -1,8 +1,10 @@
 """A slow, obvious float64 compositor with the kernels' semantics (STYLE item 9).
 
-Per layer: sample the source (bilinear, pixel centres aligned, clamped to the source; exact
-when the mapping is 1:1), round the sampled premultiplied value to 8 bits, multiply the masks,
-and composite "over" the 8-bit canvas, rounding once per layer. No cleverness: every pixel is
+Per layer: sample the source and its source mask (bilinear, pixel centres aligned, clamped to
+the source; exact when the mapping is 1:1), multiply the masks, and composite "over" the 8-bit
+canvas, all in float64, rounding once per layer. The kernels round in between (fixed-point
+weights, 8-bit colour samples); a test allows them 1 level per layer, which holds as long as
+their error before the final rounding stays under one level. No cleverness: every pixel is
 computed the same way, so it can be trusted as the oracle the numba kernels must match.
 """
 
@@ -68,19 +70,19 @@ def compose(out, params, sources, masks=(), background=(0, 0, 0), clear=True):
             continue
         ys, xs = np.arange(y0, y1, dtype=np.float64), np.arange(x0, x1, dtype=np.float64)
         src = sources[int(p[SOURCE])]
-        pix = np.floor(sample(src, ys, xs, p) + 0.5)
+        pix = sample(src, ys, xs, p)
         color = pix[..., :3]
         alpha = pix[..., 3] if src.shape[2] == 4 else np.full(color.shape[:2], 255.0)
         mask = np.full(alpha.shape, 255.0)
         if p[SOURCE_MASK] >= 0:
-            mask = np.floor(sample(masks[int(p[SOURCE_MASK])], ys, xs, p) + 0.5)
+            mask = sample(masks[int(p[SOURCE_MASK])], ys, xs, p)
         if p[DEST_MASK] >= 0:
             dmask = masks[int(p[DEST_MASK])].astype(np.float64)
             cols = np.arange(x0, x1) - dx
             if p[DEST_MASK_MIRROR]:
                 cols = dw - 1 - cols
             dm = dmask[np.arange(y0, y1) - dy][:, cols]
-            mask = np.floor(mask * dm / 255 + 0.5)
+            mask = mask * dm / 255
         dst = out[y0:y1, x0:x1].astype(np.float64)
         result = color * (mask / 255)[..., None] + dst * (1 - alpha * mask / 65025)[..., None]
         out[y0:y1, x0:x1] = np.clip(np.floor(result + 0.5), 0, 255).astype(np.uint8)

@@ -7,9 +7,9 @@ import sys
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st, HealthCheck
+from hypothesis import HealthCheck, example, given, settings, strategies as st
 
-from native.compose import Composer, compose, layer_params
+from native.compose import PARAMS, Composer, compose, layer_params
 from native.spans import FULL, PARTIAL, run_table, runs_of_row
 from native.premultiply import premultiply
 from tests import reference
@@ -17,12 +17,27 @@ from tests import reference
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 def _both(height, width, params, sources, masks=(), background=(0, 0, 0), clear=True):
+    """The kernel against the reference, layer by layer: each layer drawn by the kernel over a
+    canvas must be within 1 level of the reference drawing it over the same canvas, and the
+    one-pass kernel (serial and parallel) must give exactly the layer-by-layer result.
+
+    Comparing only the final frames would let rounding differences add up: the 11-bit bilinear
+    weights can move a sample across a rounding boundary (1 level), and two stacked scaled
+    layers can then differ by 2 on one pixel where both do (hypothesis found one)."""
+    params = np.asarray(params, np.float64).reshape(-1, PARAMS)
     start = np.random.default_rng(7).integers(0, 256, (height, width, 3), np.uint8)
-    expected = reference.compose(start.copy(), params, sources, masks, background, clear)
+    canvas = start.copy()
+    if clear:
+        canvas[:] = background
+    for i in range(len(params)):
+        expected = reference.compose(canvas.copy(), params[i:i + 1], sources, masks, clear=False)
+        compose(canvas, params[i:i + 1], sources, masks, clear=False, parallel=False)
+        diff = np.abs(canvas.astype(int) - expected.astype(int))
+        assert diff.max() <= 1, f"layer {i}: max diff {diff.max()} at {np.argwhere(diff > 1)[:5]}"
     for parallel in (False, True):
         got = compose(start.copy(), params, sources, masks, background, clear, parallel=parallel)
-        diff = np.abs(got.astype(int) - expected.astype(int))
-        assert diff.max() <= 1, f"parallel={parallel}: max diff {diff.max()} at {np.argwhere(diff > 1)[:5]}"
+        assert np.array_equal(got, canvas), f"parallel={parallel}: one pass != layer by layer at " \
+                                            f"{np.argwhere(got != canvas)[:5]}"
     return got
 
 
@@ -112,9 +127,11 @@ def _random_scene(rng, height, width, count):
     return np.array(params), sources, masks
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=int(os.environ.get("LAYERS_KERNEL_EXAMPLES", 60)), deadline=None,
+          suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(0, 2**32 - 1), count=st.integers(1, 6),
        height=st.integers(1, 40), width=st.integers(1, 40))
+@example(seed=1529925, count=5, height=18, width=19)   # two scaled RGBA layers off by 1 on one pixel
 def test_random_scenes_match_reference(seed, count, height, width):
     rng = np.random.default_rng(seed)
     params, sources, masks = _random_scene(rng, height, width, count)
