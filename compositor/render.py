@@ -229,7 +229,8 @@ class Compositor:
         dest = cutout_rect(cutout, fit_contain(16, 9, layer.box))
         card = name_card(name, dest.width, dest.height)
         radius = corner_radius(cutout, scene.context.dpr)
-        yield DrawEntry(card, dest, full_window(card), dest_mask=cutout_mask(cutout, dest.width, dest.height, radius))
+        yield DrawEntry(card, dest, full_window(card),
+                        dest_mask=cutout_mask(cutout, dest.width, dest.height, radius))
 
     def _my_video(self, scene, sources, frame, dest, window, mirror, dest_mask):
         """Camera -> virtual background -> video filter -> foreground, sharing one geometry."""
