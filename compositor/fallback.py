@@ -21,7 +21,7 @@ MARGIN = 0.08                       # of the card's width, kept clear on each si
 ELLIPSIS = "\u2026"
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=8)    # a few people without video, one size each; up to 6 MB a card at 1080p
 def name_card(name: str, width: int, height: int) -> np.ndarray:
     """A read-only height x width x 3 RGB card showing `name` (any text; blank draws none)."""
     card = Image.new("RGB", (width, height), CARD_COLOUR)
