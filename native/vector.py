@@ -44,6 +44,11 @@ def _as_i32(builder, value):
     return builder.sext(value, I32) if value.type.width < 32 else value
 
 
+def _contiguous(array_type) -> bool:
+    """The intrinsics address elements as data + index: 1-D arrays with unit stride only."""
+    return isinstance(array_type, types.Array) and array_type.ndim == 1 and array_type.layout == "C"
+
+
 ROW_LANES = 16     # source samples per `lerp_rows_16` call
 
 
@@ -52,7 +57,7 @@ def lerp_rows_16(typingctx, vert, top, bottom, at, top_weight, bottom_weight):
     """vert[at:at + 16] = top[at:at + 16] * top_weight + bottom[at:at + 16] * bottom_weight, in
     32-bit lanes (uint8 rows, int32 `vert`; the weights are 11-bit, so nothing overflows).
     The caller keeps at + 16 inside all three arrays."""
-    if not all(isinstance(a, types.Array) for a in (vert, top, bottom)):
+    if not all(_contiguous(a) for a in (vert, top, bottom)):
         return None
 
     def codegen(context, builder, signature, args):
@@ -84,7 +89,7 @@ def lerp_rgb_pair(typingctx, dst, at, vert, first0, first1, weight0, weight1):
 
     Also writes one spare byte at dst[at + 6] (the next pixel's first byte: the caller draws
     it afterwards) and reads vert[j .. j + 6]: the caller keeps both inside the arrays."""
-    if not (isinstance(dst, types.Array) and isinstance(vert, types.Array)):
+    if not (_contiguous(dst) and _contiguous(vert)):
         return None
 
     def codegen(context, builder, signature, args):
