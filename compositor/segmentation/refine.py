@@ -17,6 +17,8 @@ Two steps, both cheap next to inference:
 
 from __future__ import annotations
 
+import threading
+
 import cv2
 import numpy as np
 
@@ -97,7 +99,13 @@ def ramp_bounds(threshold: float, softness: float) -> tuple[float, float]:
 
 
 class MaskRefiner:
-    """Edge-aware upsampling of the person probability to an 8-bit alpha mask at frame size."""
+    """Edge-aware upsampling of the person probability to an 8-bit alpha mask at frame size.
+
+    The full-resolution intermediates (luma and two float32 coefficient planes, 8 MB at 720p) are
+    kept and reused, one set per refiner, under a lock: allocated per mask, glibc raised its mmap
+    threshold as they were freed and kept later ones in the heap, so a long session with several
+    segmented participants grew by tens of MB (`layers soak --segmentation`). Only the returned
+    mask is new each time."""
 
     def __init__(self, threshold: float, softness: float, decimation: int = REFINE_DECIMATION,
                  radius: int = GUIDE_RADIUS, eps: float = GUIDE_EPS):
@@ -106,11 +114,26 @@ class MaskRefiner:
         self.decimation = decimation
         self.radius = radius
         self.eps = eps
+        self._lock = threading.Lock()
+        self._planes: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+
+    def _full_planes(self, height: int, width: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(luma uint8, a float32, b float32) at frame size, made again only when it changes."""
+        if self._planes is None or self._planes[0].shape != (height, width):
+            self._planes = (np.empty((height, width), np.uint8),
+                            np.empty((height, width), np.float32),
+                            np.empty((height, width), np.float32))
+        return self._planes
 
     def __call__(self, prob: np.ndarray, rgb: np.ndarray) -> np.ndarray:
         """prob: h x w float32 person probability (any size); rgb: H x W x 3 uint8 -> H x W uint8 alpha."""
+        with self._lock:
+            return self._refine(prob, rgb)
+
+    def _refine(self, prob: np.ndarray, rgb: np.ndarray) -> np.ndarray:
         height, width = rgb.shape[:2]
-        luma = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+        luma, a_full, b_full = self._full_planes(height, width)
+        cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY, dst=luma)
         small = (max(1, width // self.decimation), max(1, height // self.decimation))
         guide = cv2.resize(luma, small, interpolation=cv2.INTER_AREA).astype(np.float32)
         guide *= 1.0 / 255.0
@@ -122,8 +145,8 @@ class MaskRefiner:
         mean_a *= 1.0 / ramp
         mean_b -= low
         mean_b *= 255.0 / ramp
-        a_full = cv2.resize(mean_a, (width, height), interpolation=cv2.INTER_LINEAR)
-        b_full = cv2.resize(mean_b, (width, height), interpolation=cv2.INTER_LINEAR)
+        cv2.resize(mean_a, (width, height), dst=a_full, interpolation=cv2.INTER_LINEAR)
+        cv2.resize(mean_b, (width, height), dst=b_full, interpolation=cv2.INTER_LINEAR)
         # luma is 0..255 and a was scaled for luma in 0..1, so a * luma already carries the 255.
         cv2.multiply(a_full, luma, dst=a_full, dtype=cv2.CV_32F)
         return cv2.add(a_full, b_full, dtype=cv2.CV_8U)
