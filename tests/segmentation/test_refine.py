@@ -106,3 +106,21 @@ def test_odd_small_frames_are_refined_at_their_own_size():
     alpha = MaskRefiner(0.5, 0.1)(np.ones((144, 256), np.float32), rgb)
     assert alpha.shape == (7, 5)
     assert (alpha == 255).all()
+
+
+def test_full_frame_planes_are_reused_and_every_mask_is_new():
+    """The refiner keeps its full-resolution planes between masks (allocated per mask, they made
+    a long session's memory grow) and still returns a fresh mask each time, the same bytes a
+    refiner that never reused anything gives, across a change of frame size."""
+    rng = np.random.default_rng(3)
+    kept = MaskRefiner(0.5, 0.3)
+    masks, planes = [], []
+    for shape in [(72, 128), (72, 128), (36, 64), (72, 128)]:
+        rgb = rng.integers(0, 256, (*shape, 3), np.uint8)
+        prob = rng.random((18, 32)).astype(np.float32)
+        mask = kept(prob, rgb)
+        np.testing.assert_array_equal(mask, MaskRefiner(0.5, 0.3)(prob, rgb))
+        masks.append(mask)
+        planes.append(kept._planes[1])
+    assert planes[0] is planes[1] and planes[2].shape == (36, 64)
+    assert not any(np.shares_memory(a, b) for i, a in enumerate(masks) for b in masks[i + 1:])
