@@ -553,8 +553,8 @@ RGBA_ONE = 255 << (2 * WEIGHT_BITS + COVER_BITS)
 
 
 @njit(**NJIT)
-def _horizontal_any(dst, vert, channels, first, second, weight, vmask, has_smask,
-                    mask, mirror, has_dmask):
+def _horizontal_rgba(dst, vert, first, second, weight, vmask, has_smask, mask, mirror,
+                     has_dmask):
     """Scaled premultiplied RGBA, under masks or not: colour samples rounded to 8 bits, alpha
     and coverage kept finer, one rounding of the result (so the error stays under a level)."""
     n = first.shape[0]
@@ -567,8 +567,8 @@ def _horizontal_any(dst, vert, channels, first, second, weight, vmask, has_smask
             d = np.int64(mask[_u(n - 1 - k if mirror else k)]) if has_dmask else np.int64(255)
             sampled = np.int64(255 << (2 * WEIGHT_BITS))
             if has_smask:
-                sampled = (np.int64(vmask[_u(first[k] // channels)]) * wl
-                           + np.int64(vmask[_u(second[k] // channels)]) * wx)
+                sampled = (np.int64(vmask[_u(first[k] // 4)]) * wl
+                           + np.int64(vmask[_u(second[k] // 4)]) * wx)
             cover = _coverage(sampled, d)
             if cover == 0:
                 continue
@@ -596,14 +596,10 @@ def _scaled_row(orow, p, y, x0, x1, src, sflat, smask, smask_table, has_smask, d
     k_lo, k_hi = 0, n
     d_mirror = p[DEST_MASK_MIRROR] != 0
     d_first = dx + dw - x1 if d_mirror else x0 - dx     # the window's first mask column in memory
-    mask = dmask[y - dy if has_dmask else 0]
     if has_dmask:
         k_lo, k_hi = _table_bounds(dmask_table, y - dy, d_first, n, d_mirror)
         if k_lo >= k_hi:
             return
-        # the mask under canvas columns k_lo..k_hi-1, in memory order
-        m_lo = d_first + (n - k_hi if d_mirror else k_lo)
-        mask = mask[m_lo:m_lo + k_hi - k_lo]
     channels = src.shape[2]
     r0, r1, wy = _row_taps(p, y, src.shape[0])
     # the source columns the taps need, lo..hi-1 (taps are monotonic, mirrored or not)
@@ -620,9 +616,9 @@ def _scaled_row(orow, p, y, x0, x1, src, sflat, smask, smask_table, has_smask, d
         k_lo, k_hi = _taps_within(first, second, k_lo, k_hi, s_lo, s_hi, 3)
         if k_lo >= k_hi:
             return
-        if has_dmask:         # the cutout's row was cut to the old k_lo..k_hi: cut it again
-            m_lo = d_first + (n - k_hi if d_mirror else k_lo)
-            mask = dmask[y - dy][m_lo:m_lo + k_hi - k_lo]
+    # the cutout under canvas columns k_lo..k_hi-1, in memory order
+    m_lo = d_first + (n - k_hi if d_mirror else k_lo)
+    mask = dmask[y - dy if has_dmask else 0][m_lo:m_lo + k_hi - k_lo]
     if has_smask:
         _vertical_pass(vmask[lo:hi], smask[r0][lo:hi], smask[r1][lo:hi], wy)
     _vertical_pass(vert[channels * lo:channels * hi],
@@ -639,8 +635,8 @@ def _scaled_row(orow, p, y, x0, x1, src, sflat, smask, smask_table, has_smask, d
         _scaled_rgb_under_mask(dst, vert, taps[0], taps[1], taps[2], vmask, mask, d_mirror,
                                has_dmask, coverage[:k_hi - k_lo])
     else:
-        _horizontal_any(dst, vert, channels, taps[0], taps[1], taps[2], vmask, has_smask,
-                        mask, d_mirror, has_dmask)
+        _horizontal_rgba(dst, vert, taps[0], taps[1], taps[2], vmask, has_smask, mask, d_mirror,
+                         has_dmask)
 
 
 @njit(**NJIT)

@@ -51,32 +51,21 @@ def _chunk_kind(alpha, first, count):
 
 
 @njit(inline="always", **NJIT)
-def _pixel_kind(alpha, x):
-    """0, FULL or PARTIAL for the one value alpha[x] (as `_chunk_kind`)."""
-    value = alpha[np.uint64(x)]
-    if value == 0:
-        return 0
-    if alpha.itemsize == 4:
-        value >>= 24
-    return FULL if value == 255 else PARTIAL
-
-
-@njit(inline="always", **NJIT)
 def _trimmed(alpha, first, count):
     """A PARTIAL chunk's own runs: its leading and trailing pixels that are all transparent or all
     opaque, when there are at least MIN_TRIM of them, are split off from the partial middle.
     Returns (lead, trail, lead_kind, trail_kind): [first, lead) is lead_kind, [lead, trail) is
     PARTIAL (possibly empty), [trail, first + count) is trail_kind."""
     stop = first + count
-    lead_kind, lead = _pixel_kind(alpha, first), first
+    lead_kind, lead = _chunk_kind(alpha, first, 1), first
     if lead_kind != PARTIAL:
-        while lead < stop and _pixel_kind(alpha, lead) == lead_kind:
+        while lead < stop and _chunk_kind(alpha, lead, 1) == lead_kind:
             lead += 1
         if lead - first < MIN_TRIM:
             lead = first
-    trail_kind, trail = _pixel_kind(alpha, stop - 1), stop
+    trail_kind, trail = _chunk_kind(alpha, stop - 1, 1), stop
     if trail_kind != PARTIAL:
-        while trail > lead and _pixel_kind(alpha, trail - 1) == trail_kind:
+        while trail > lead and _chunk_kind(alpha, trail - 1, 1) == trail_kind:
             trail -= 1
         if stop - trail < MIN_TRIM:
             trail = stop
